@@ -1,1 +1,97 @@
-fn main(){}
+//! `layerlens`: the command-line front of the layerlens library. It parses arguments,
+//! calls the library, prints, and maps errors to exit codes (0 ok, 1 integrity failure,
+//! 2 bad usage or unreadable input).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use layerlens::{Analyzer, Options, Platform, Report, Verify};
+
+#[derive(Parser, Debug)]
+#[command(name = "layerlens", version, about = "Explain where the bytes of container images go")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyse image archives: sizes, shared and unique bytes, layers.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+struct AnalyzeArgs {
+    /// `docker save` tarballs (optionally gzip/zstd-compressed), OCI layout
+    /// directories or tarballs, or `-` for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Only analyse images of this platform (os/arch[/variant]).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// Trust the diff_ids in the configs instead of re-hashing every layer.
+    #[arg(long)]
+    no_verify: bool,
+    /// Table width in columns.
+    #[arg(long, default_value_t = 100)]
+    width: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if let Some(io) = err.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            eprintln!("layerlens: error: {err:#}");
+            let integrity = err
+                .downcast_ref::<layerlens::Error>()
+                .is_some_and(layerlens::Error::is_integrity);
+            ExitCode::from(if integrity { 1 } else { 2 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Analyze(args) => analyze(args),
+    }
+}
+
+fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
+    let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+    let opts = Options {
+        verify: if args.no_verify { Verify::Trust } else { Verify::Full },
+        threads: args.threads,
+        platform,
+        ..Options::default()
+    };
+    let set = Analyzer::new(opts).analyze(&args.inputs)?;
+    let report = Report::new(&set);
+    let text = match args.format {
+        Format::Json => report.to_json(),
+        Format::Table => layerlens::present::analyze_table(&report, args.width),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).context("writing to standard output")?;
+    stdout.flush().context("writing to standard output")?;
+    Ok(())
+}

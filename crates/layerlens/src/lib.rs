@@ -1,1 +1,68 @@
-pub fn x(){}
+//! # layerlens
+//!
+//! Explains, offline and fast, where the bytes of container images go, straight from
+//! `docker save` tarballs and OCI layouts, with no Docker daemon.
+//!
+//! Every layer is read once: its uncompressed stream is sha256-hashed and checked
+//! against the config's diff_id, its stored blob against the descriptor, and every tar
+//! entry is recorded (path, kind, size, mode, owner, time, link target, content digest).
+//! Each unique layer is analysed once however many images or inputs hold it, in
+//! parallel across layers.
+//!
+//! ```no_run
+//! use layerlens::{Analyzer, Options, Report};
+//!
+//! let set = Analyzer::new(Options::default()).analyze(&["app.tar", "oci-dir/"])?;
+//! let report = Report::new(&set);
+//! for image in &report.images {
+//!     println!("{:?}: {} bytes, {} unique", image.refs, image.size, image.unique_size);
+//! }
+//! # Ok::<(), layerlens::Error>(())
+//! ```
+//!
+//! To walk the files of one layer without keeping them, stream it through
+//! [`analyze_layer`] with a visitor:
+//!
+//! ```
+//! use layerlens::{analyze_layer, EntryKind, KeepFiles, Options};
+//!
+//! # let mut builder = tar::Builder::new(Vec::new());
+//! # let mut h = tar::Header::new_gnu();
+//! # h.set_size(5); h.set_mode(0o644); h.set_cksum();
+//! # builder.append_data(&mut h, "etc/motd", &b"hello"[..]).unwrap();
+//! # let layer_tar: Vec<u8> = builder.into_inner().unwrap();
+//! let opts = Options { keep_files: KeepFiles::No, ..Options::default() };
+//! let mut regular = 0;
+//! let report = analyze_layer(&layer_tar[..], &opts, &mut |rec| {
+//!     if rec.kind == EntryKind::Regular { regular += rec.size; }
+//! })?;
+//! assert_eq!(regular, 5);
+//! assert_eq!(report.content_size, 5);
+//! assert_eq!(report.tar_size, layer_tar.len() as u64);
+//! # Ok::<(), layerlens::Error>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod analysis;
+mod digest;
+mod error;
+mod layer;
+mod manifest;
+mod options;
+pub mod present;
+mod report;
+mod source;
+
+pub use analysis::{analyze, Analyzer, Image, ImageLayer, ImageSet};
+pub use digest::{ContentDigest, Digest};
+pub use error::{DigestSubject, Error, Location, Result};
+pub use layer::{
+    analyze_layer, normalize_path, split_parent, Compression, EntryCounts, EntryKind, FileRecord,
+    LayerReport, OPAQUE_MARKER, WHITEOUT_PREFIX,
+};
+pub use manifest::{ArchiveFormat, History, ImageConfig, RootFs};
+pub use options::{
+    KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify,
+};
+pub use report::{ImageReport, LayerEntry, Report, Totals, SCHEMA};

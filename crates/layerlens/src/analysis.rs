@@ -1,0 +1,386 @@
+//! The orchestrator: open every input, read its metadata, analyse each unique layer
+//! once in parallel (largest first), verify, and assemble an [`ImageSet`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::error::{DigestSubject, Error, Location, Result};
+use crate::layer::{self, LayerReport};
+use crate::manifest::{self, ArchiveFormat, ImageSpec};
+use crate::options::{Options, ProgressEvent, Verify};
+use crate::source::{self, clone_err, Member, Store};
+
+/// One layer position of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageLayer {
+    /// The layer's diff_id: the key into [`ImageSet::layers`].
+    pub diff_id: Digest,
+    /// The stored blob's media type, when a descriptor gave one.
+    pub media_type: Option<String>,
+    /// The history entry that made this layer (`empty_layer` entries skipped).
+    pub created_by: Option<String>,
+    /// That history entry's time.
+    pub created: Option<String>,
+    /// That history entry's comment.
+    pub comment: Option<String>,
+    /// The member of the first input that holds the layer.
+    pub member: String,
+    /// For pre-1.10 archives, the v1 layer id.
+    pub v1_id: Option<String>,
+}
+
+/// One image of the analysed set, identified by its config digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    /// `sha256:<config digest>`; `v1:<id>` for pre-1.10 archives, which have no config.
+    pub id: Digest,
+    /// All refs (tags) found for it in any input, sorted; empty when untagged.
+    pub refs: Vec<String>,
+    /// The inputs it was found in, in the order given.
+    pub sources: Vec<String>,
+    /// The archive layout it was found in (the first input's).
+    pub format: ArchiveFormat,
+    /// Operating system.
+    pub os: Option<String>,
+    /// Architecture.
+    pub architecture: Option<String>,
+    /// Architecture variant.
+    pub variant: Option<String>,
+    /// Creation time from the config.
+    pub created: Option<String>,
+    /// The manifest digest, for images found through an OCI index.
+    pub manifest_digest: Option<Digest>,
+    /// Layers, lowest first.
+    pub layers: Vec<ImageLayer>,
+}
+
+impl Image {
+    /// The name to show: the first ref, or the short id when untagged.
+    pub fn name(&self) -> String {
+        self.refs
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.id.short().to_string())
+    }
+}
+
+/// Everything analysed: images, and each unique layer's report once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSet {
+    /// The images, sorted by id.
+    pub images: Vec<Image>,
+    /// Each unique layer, by diff_id.
+    pub layers: BTreeMap<Digest, LayerReport>,
+    /// Things skipped or worth knowing (artifacts, missing platforms, pre-1.10 formats).
+    pub notes: Vec<String>,
+    /// The inputs, in the order given.
+    pub inputs: Vec<String>,
+}
+
+impl ImageSet {
+    /// The report of a layer.
+    pub fn layer(&self, diff_id: &Digest) -> Option<&LayerReport> {
+        self.layers.get(diff_id)
+    }
+
+    /// Find an image by ref, full id, or id prefix (with or without `sha256:`).
+    pub fn find_image(&self, name: &str) -> Option<&Image> {
+        self.images
+            .iter()
+            .find(|i| i.refs.iter().any(|r| r == name))
+            .or_else(|| {
+                let hex = name.strip_prefix("sha256:").unwrap_or(name);
+                if hex.len() < 4 {
+                    return None;
+                }
+                let mut hits = self.images.iter().filter(|i| i.id.encoded().starts_with(hex));
+                let first = hits.next()?;
+                hits.next().is_none().then_some(first)
+            })
+    }
+}
+
+/// Analyses a set of inputs with fixed [`Options`].
+#[derive(Debug, Clone, Default)]
+pub struct Analyzer {
+    opts: Options,
+}
+
+/// One layer to analyse: which store and member hold it.
+struct Job {
+    key: Digest,
+    store: usize,
+    member: String,
+    size: u64,
+}
+
+impl Analyzer {
+    /// An analyzer with these options.
+    pub fn new(opts: Options) -> Self {
+        Analyzer { opts }
+    }
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// Analyse the inputs: files (tar, gzip/zstd tar), OCI layout directories, or `-`
+    /// for standard input. Each unique layer is read and analysed once.
+    pub fn analyze<S: AsRef<str>>(&self, inputs: &[S]) -> Result<ImageSet> {
+        if inputs.is_empty() {
+            return Err(Error::Options("no inputs given".into()));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.opts.threads)
+            .build()
+            .map_err(|e| Error::Options(format!("cannot start worker threads: {e}")))?;
+        let names: Vec<String> = inputs.iter().map(|s| s.as_ref().to_string()).collect();
+        pool.install(|| self.analyze_in_pool(names))
+    }
+
+    fn analyze_in_pool(&self, names: Vec<String>) -> Result<ImageSet> {
+        let opts = &self.opts;
+        // Open inputs in parallel: compressed archives stream through one core each.
+        let opened: Vec<Result<(Store, manifest::Resolved)>> = names
+            .par_iter()
+            .map(|name| {
+                let store = source::open_input(name, opts)?;
+                let resolved = manifest::resolve(&store, opts)?;
+                Ok((store, resolved))
+            })
+            .collect();
+        let mut stores = Vec::with_capacity(opened.len());
+        let mut resolved = Vec::with_capacity(opened.len());
+        for r in opened {
+            let (s, res) = r?;
+            stores.push(s);
+            resolved.push(res);
+        }
+
+        // Plan: each unique layer once, from the first input that holds it.
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut planned: HashMap<Digest, usize> = HashMap::new();
+        for (si, res) in resolved.iter().enumerate() {
+            for img in &res.images {
+                for l in &img.layers {
+                    let key = layer_key(&stores[si], l);
+                    if planned.contains_key(&key) {
+                        continue;
+                    }
+                    planned.insert(key.clone(), jobs.len());
+                    let size = stores[si].len(&l.member).unwrap_or(0);
+                    jobs.push(Job {
+                        key,
+                        store: si,
+                        member: l.member.clone(),
+                        size,
+                    });
+                }
+            }
+        }
+        // Largest first, so one big layer does not start last and run alone.
+        jobs.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.key.cmp(&b.key)));
+        opts.report(ProgressEvent::Planned {
+            layers: jobs.len() as u64,
+            bytes: jobs.iter().map(|j| j.size).sum(),
+        });
+
+        let results: Vec<Result<(Digest, LayerReport)>> = jobs
+            .par_iter()
+            .map(|job| {
+                let store = &stores[job.store];
+                let at = store.at(&job.member);
+                let report = match store.resolve(&job.member)?.1 {
+                    Member::Analyzed(result) => match result.as_ref() {
+                        Ok(r) => r.clone(),
+                        Err(e) => return Err(clone_err(e)),
+                    },
+                    _ => {
+                        let reader = store.open(&job.member)?;
+                        let r = layer::analyze_layer_inner(reader, opts, &mut |_| {}, true)
+                            .map_err(|e| Error::from_io(at.clone(), e))?;
+                        opts.report(ProgressEvent::LayerDone);
+                        r
+                    }
+                };
+                Ok((job.key.clone(), report))
+            })
+            .collect();
+        let mut by_key: HashMap<Digest, LayerReport> = HashMap::with_capacity(results.len());
+        for r in results {
+            let (k, rep) = r?;
+            by_key.insert(k, rep);
+        }
+        if opts.interrupted() {
+            return Err(Error::Interrupted);
+        }
+
+        // Verify and assemble.
+        let mut images: BTreeMap<Digest, Image> = BTreeMap::new();
+        let mut layers: BTreeMap<Digest, LayerReport> = BTreeMap::new();
+        let mut notes = Vec::new();
+        for (si, res) in resolved.into_iter().enumerate() {
+            let store = &stores[si];
+            notes.extend(res.notes);
+            for spec in res.images {
+                let image = self.assemble(store, &spec, &by_key, &mut layers)?;
+                match images.get_mut(&image.id) {
+                    Some(existing) => {
+                        let refs: BTreeSet<String> =
+                            existing.refs.drain(..).chain(image.refs).collect();
+                        existing.refs = refs.into_iter().collect();
+                        if !existing.sources.contains(&store.input) {
+                            existing.sources.push(store.input.clone());
+                        }
+                    }
+                    None => {
+                        images.insert(image.id.clone(), image);
+                    }
+                }
+            }
+        }
+        Ok(ImageSet {
+            images: images.into_values().collect(),
+            layers,
+            notes,
+            inputs: names,
+        })
+    }
+
+    fn assemble(
+        &self,
+        store: &Store,
+        spec: &ImageSpec,
+        by_key: &HashMap<Digest, LayerReport>,
+        layers: &mut BTreeMap<Digest, LayerReport>,
+    ) -> Result<Image> {
+        let image_name = spec
+            .refs
+            .iter()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| spec.id.to_string());
+        let history = layer_history(spec);
+        let mut out_layers = Vec::with_capacity(spec.layers.len());
+        for (i, l) in spec.layers.iter().enumerate() {
+            let key = layer_key(store, l);
+            let report = by_key.get(&key).expect("every planned layer has a result");
+            let at = Location::input(&store.input)
+                .member(&l.member)
+                .image(&image_name)
+                .layer(key.as_str());
+            let diff_id = match (&l.diff_id, self.opts.verify, report.verified) {
+                (Some(expected), Verify::Full, true) => {
+                    if report.diff_id != *expected {
+                        return Err(Error::DigestMismatch {
+                            at,
+                            subject: DigestSubject::DiffId,
+                            expected: expected.to_string(),
+                            found: report.diff_id.to_string(),
+                        });
+                    }
+                    expected.clone()
+                }
+                (Some(expected), _, _) => expected.clone(),
+                (None, _, true) => report.diff_id.clone(),
+                // Trust mode and no diff_id anywhere (pre-1.10): key by the v1 id.
+                (None, _, false) => key.clone(),
+            };
+            if self.opts.verify == Verify::Full {
+                if let (Some(expected), Some(found)) = (&l.stored_digest, &report.stored_digest) {
+                    if expected.algorithm() == "sha256" && expected != found {
+                        return Err(Error::DigestMismatch {
+                            at,
+                            subject: DigestSubject::StoredBlob,
+                            expected: expected.to_string(),
+                            found: found.to_string(),
+                        });
+                    }
+                }
+                if let Some(expected) = l.stored_size {
+                    if expected != report.stored_size {
+                        return Err(Error::SizeMismatch {
+                            at,
+                            expected,
+                            found: report.stored_size,
+                        });
+                    }
+                }
+            }
+            if !layers.contains_key(&diff_id) {
+                let mut r = report.clone();
+                r.diff_id = diff_id.clone();
+                if !r.verified && r.stored_digest.is_none() {
+                    r.stored_digest = l.stored_digest.clone();
+                }
+                layers.insert(diff_id.clone(), r);
+            }
+            let (created_by, created, comment) = match &l.v1 {
+                Some((_, cmd)) => (cmd.clone(), None, None),
+                None => history.get(i).cloned().unwrap_or_default(),
+            };
+            out_layers.push(ImageLayer {
+                diff_id,
+                media_type: l.media_type.clone(),
+                created_by,
+                created,
+                comment,
+                member: l.member.clone(),
+                v1_id: l.v1.as_ref().map(|(id, _)| id.clone()),
+            });
+        }
+        Ok(Image {
+            id: spec.id.clone(),
+            refs: spec.refs.iter().cloned().collect(),
+            sources: vec![store.input.clone()],
+            format: spec.format,
+            os: spec.config.os.clone(),
+            architecture: spec.config.architecture.clone(),
+            variant: spec.config.variant.clone(),
+            created: spec.config.created.clone(),
+            manifest_digest: spec.manifest_digest.clone(),
+            layers: out_layers,
+        })
+    }
+}
+
+type HistoryFields = (Option<String>, Option<String>, Option<String>);
+
+/// Map history to layers: entries with `empty_layer` made no layer; the rest map to
+/// layers in order. When the counts disagree the mapping is unknowable: none is given.
+fn layer_history(spec: &ImageSpec) -> Vec<HistoryFields> {
+    let Some(history) = &spec.config.history else {
+        return Vec::new();
+    };
+    let non_empty: Vec<HistoryFields> = history
+        .iter()
+        .filter(|h| !h.empty_layer.unwrap_or(false))
+        .map(|h| (h.created_by.clone(), h.created.clone(), h.comment.clone()))
+        .collect();
+    if non_empty.len() == spec.layers.len() {
+        non_empty
+    } else {
+        Vec::new()
+    }
+}
+
+/// The key a layer is deduplicated by: its promised diff_id, or for pre-1.10 layers
+/// (no diff_id) the input and member that hold it.
+fn layer_key(store: &Store, l: &manifest::LayerSpec) -> Digest {
+    match &l.diff_id {
+        Some(d) => d.clone(),
+        None => {
+            let v1 = l.v1.as_ref().map(|(id, _)| id.as_str()).unwrap_or("");
+            Digest::parse(&format!("v1:{v1}"))
+                .unwrap_or_else(|| Digest::sha256_of(format!("{}\0{}", store.input, l.member).as_bytes()))
+        }
+    }
+}
+
+/// Analyse inputs with default options: every layer verified, records kept.
+pub fn analyze<S: AsRef<str>>(inputs: &[S]) -> Result<ImageSet> {
+    Analyzer::new(Options::default()).analyze(inputs)
+}

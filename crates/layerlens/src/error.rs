@@ -1,0 +1,295 @@
+//! The one error type of the library.
+//!
+//! Every error that can come from reading an input says where it happened: the input
+//! (a file, a directory or standard input), the archive member inside it, and, where
+//! known, the layer and the image. [`Error::is_integrity`] separates integrity failures
+//! (a digest or size that does not match what the metadata promised) from everything
+//! else, so a command-line tool can map them to different exit codes.
+
+use std::fmt;
+use std::io;
+
+/// Where in the inputs an error happened.
+///
+/// Each part is optional because an error can happen before the part is known
+/// (a broken outer archive has no member yet).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The input as the user named it (`image.tar`, `oci-dir/`, `-` for standard input).
+    pub input: String,
+    /// The member inside the input archive or directory (`blobs/sha256/…`, `abc/layer.tar`).
+    pub member: Option<String>,
+    /// The layer, as a diff_id when known.
+    pub layer: Option<String>,
+    /// The image, as its first ref or its id.
+    pub image: Option<String>,
+}
+
+impl Location {
+    /// A location that only names the input.
+    pub fn input(input: impl Into<String>) -> Self {
+        Location {
+            input: input.into(),
+            ..Location::default()
+        }
+    }
+
+    /// The same location with a member.
+    pub fn member(mut self, member: impl Into<String>) -> Self {
+        self.member = Some(member.into());
+        self
+    }
+
+    /// The same location with a layer.
+    pub fn layer(mut self, layer: impl Into<String>) -> Self {
+        self.layer = Some(layer.into());
+        self
+    }
+
+    /// The same location with an image.
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.input.is_empty() {
+            "<input>"
+        } else {
+            &self.input
+        })?;
+        if let Some(member) = &self.member {
+            write!(f, ", member {member:?}")?;
+        }
+        if let Some(layer) = &self.layer {
+            write!(f, ", layer {layer}")?;
+        }
+        if let Some(image) = &self.image {
+            write!(f, ", image {image}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a digest that did not match was computed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DigestSubject {
+    /// The uncompressed layer stream, checked against the config's `rootfs.diff_ids`.
+    DiffId,
+    /// The stored (possibly compressed) blob, checked against its descriptor or file name.
+    StoredBlob,
+    /// An image config, checked against its descriptor or file name.
+    Config,
+    /// A manifest or index blob, checked against its descriptor.
+    Manifest,
+}
+
+impl fmt::Display for DigestSubject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DigestSubject::DiffId => "layer diff_id",
+            DigestSubject::StoredBlob => "stored blob digest",
+            DigestSubject::Config => "config digest",
+            DigestSubject::Manifest => "manifest digest",
+        })
+    }
+}
+
+/// Everything that can go wrong in layerlens.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading failed at the operating-system level.
+    #[error("{at}: read error: {source}")]
+    Io {
+        /// Where.
+        at: Location,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A digest computed from the bytes differs from the one the metadata promised.
+    #[error("{at}: {subject} mismatch: expected {expected}, found {found}")]
+    DigestMismatch {
+        /// Where.
+        at: Location,
+        /// What the digest covers.
+        subject: DigestSubject,
+        /// The digest the metadata promised.
+        expected: String,
+        /// The digest of the bytes actually read.
+        found: String,
+    },
+    /// A blob's size differs from its descriptor's size.
+    #[error("{at}: size mismatch: descriptor says {expected} bytes, found {found}")]
+    SizeMismatch {
+        /// Where.
+        at: Location,
+        /// The size the descriptor promised.
+        expected: u64,
+        /// The size actually read.
+        found: u64,
+    },
+    /// The bytes are not what the format requires (a broken tar header, a truncated stream…).
+    #[error("{at}: malformed: {reason}")]
+    Malformed {
+        /// Where.
+        at: Location,
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// A JSON document (manifest, index, config) could not be parsed.
+    #[error("{at}: invalid JSON: {source}")]
+    Json {
+        /// Where.
+        at: Location,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Metadata names a member the input does not contain.
+    #[error("{at}: refers to {missing:?}, which the input does not contain")]
+    MissingMember {
+        /// Where the reference was found.
+        at: Location,
+        /// The member that is missing.
+        missing: String,
+    },
+    /// The input is not any image archive layout layerlens knows.
+    #[error("{at}: not an image archive: {reason}")]
+    UnknownFormat {
+        /// Where.
+        at: Location,
+        /// Why it was not recognised.
+        reason: String,
+    },
+    /// A configured resource limit was reached.
+    #[error("{at}: limit exceeded: {limit} (at most {max})")]
+    LimitExceeded {
+        /// Where.
+        at: Location,
+        /// Which limit (the name of the [`crate::Limits`] field).
+        limit: &'static str,
+        /// The configured maximum.
+        max: u64,
+    },
+    /// The caller's options are invalid (a bad `--platform`, no inputs…).
+    #[error("invalid options: {0}")]
+    Options(String),
+    /// The interrupt flag was raised.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// True for integrity failures: digests or sizes that do not match the metadata.
+    /// A command-line tool exits 1 for these and 2 for every other error.
+    pub fn is_integrity(&self) -> bool {
+        matches!(
+            self,
+            Error::DigestMismatch { .. } | Error::SizeMismatch { .. }
+        )
+    }
+
+    /// The location the error names, if any.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Error::Io { at, .. }
+            | Error::DigestMismatch { at, .. }
+            | Error::SizeMismatch { at, .. }
+            | Error::Malformed { at, .. }
+            | Error::Json { at, .. }
+            | Error::MissingMember { at, .. }
+            | Error::UnknownFormat { at, .. }
+            | Error::LimitExceeded { at, .. } => Some(at),
+            Error::Options(_) | Error::Interrupted => None,
+        }
+    }
+
+    pub(crate) fn location_mut(&mut self) -> Option<&mut Location> {
+        match self {
+            Error::Io { at, .. }
+            | Error::DigestMismatch { at, .. }
+            | Error::SizeMismatch { at, .. }
+            | Error::Malformed { at, .. }
+            | Error::Json { at, .. }
+            | Error::MissingMember { at, .. }
+            | Error::UnknownFormat { at, .. }
+            | Error::LimitExceeded { at, .. } => Some(at),
+            Error::Options(_) | Error::Interrupted => None,
+        }
+    }
+
+    /// Fill in the parts of the location that are still unknown.
+    pub(crate) fn within(mut self, outer: &Location) -> Self {
+        if let Some(at) = self.location_mut() {
+            if at.input.is_empty() {
+                at.input = outer.input.clone();
+            }
+            if at.member.is_none() {
+                at.member = outer.member.clone();
+            }
+            if at.layer.is_none() {
+                at.layer = outer.layer.clone();
+            }
+            if at.image.is_none() {
+                at.image = outer.image.clone();
+            }
+        }
+        self
+    }
+
+    /// Turn an I/O error from a reader into the right variant: our own limit and
+    /// interrupt markers travel inside `io::Error`, bad data becomes [`Error::Malformed`].
+    pub(crate) fn from_io(at: Location, err: io::Error) -> Self {
+        if err.get_ref().is_some_and(|e| e.is::<StreamAbort>()) {
+            let inner = err.into_inner().expect("checked above");
+            let abort = inner.downcast::<StreamAbort>().expect("checked above");
+            return match *abort {
+                StreamAbort::Limit { limit, max } => Error::LimitExceeded { at, limit, max },
+                StreamAbort::Interrupted => Error::Interrupted,
+            };
+        }
+        match err.kind() {
+            io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => Error::Malformed {
+                at,
+                reason: err.to_string(),
+            },
+            io::ErrorKind::UnexpectedEof => Error::Malformed {
+                at,
+                reason: format!("truncated: {err}"),
+            },
+            _ => Error::Io { at, source: err },
+        }
+    }
+}
+
+/// Carried inside an `io::Error` by our readers when they stop a stream on purpose.
+#[derive(Debug)]
+pub(crate) enum StreamAbort {
+    Limit { limit: &'static str, max: u64 },
+    Interrupted,
+}
+
+impl fmt::Display for StreamAbort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamAbort::Limit { limit, max } => write!(f, "limit {limit} ({max}) exceeded"),
+            StreamAbort::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+impl std::error::Error for StreamAbort {}
+
+impl StreamAbort {
+    pub(crate) fn into_io(self) -> io::Error {
+        io::Error::other(self)
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

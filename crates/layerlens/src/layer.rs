@@ -1,0 +1,570 @@
+//! Analysis of one layer: decompress by magic, sha256 the stream, walk the tar entries,
+//! and record every file.
+//!
+//! [`analyze_layer`] is the streaming core: it reads a stored blob once, never holds more
+//! than a buffer of it, and hands every [`FileRecord`] to a visitor as it passes. The
+//! [`LayerReport`] it returns is independent of the image the layer came from, so it can
+//! be cached by diff_id and merged across inputs.
+
+use std::io::{self, BufReader, Read};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::digest::{ContentDigest, Digest};
+use crate::error::StreamAbort;
+use crate::options::{Limits, Options, ProgressEvent, Verify};
+
+/// How a stored layer blob is compressed, decided by its first bytes, never by its
+/// media type (writers mislabel raw tars as `+gzip`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// A plain tar stream.
+    None,
+    /// gzip, possibly several members (eStargz).
+    Gzip,
+    /// zstd, possibly several frames.
+    Zstd,
+}
+
+impl Compression {
+    /// Decide from the first bytes of a blob.
+    pub fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// What a tar entry is, after whiteouts have been told apart from regular files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A regular file with content.
+    Regular,
+    /// A directory.
+    Directory,
+    /// A symbolic link.
+    Symlink,
+    /// A hard link to an earlier entry of the same layer.
+    Hardlink,
+    /// `.wh.<name>`: hides `<name>` of the lower layers.
+    Whiteout,
+    /// `.wh..wh..opq`: hides every lower-layer entry of its directory.
+    OpaqueWhiteout,
+    /// A character device, block device, FIFO or anything else.
+    Other,
+}
+
+/// One entry of a layer, as layerlens keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Normalised path: relative, `/`-separated, no `.`/`..` components, no trailing
+    /// slash. For whiteouts, the path of the whiteout entry itself (`dir/.wh.name`).
+    pub path: String,
+    /// What the entry is.
+    pub kind: EntryKind,
+    /// Content bytes (regular files only; 0 for everything else).
+    pub size: u64,
+    /// Permission bits and file type bits as stored.
+    pub mode: u32,
+    /// Owner uid.
+    pub uid: u64,
+    /// Owner gid.
+    pub gid: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: u64,
+    /// Link target for symlinks (as stored) and hardlinks (normalised path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<String>,
+    /// Digest of the content (regular files), absent in no-content modes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<ContentDigest>,
+}
+
+impl FileRecord {
+    /// For a whiteout, the path it hides; for an opaque marker, the directory it
+    /// empties (`""` for the root); `None` for every other entry.
+    pub fn whiteout_target(&self) -> Option<String> {
+        let (dir, base) = split_parent(&self.path);
+        match self.kind {
+            EntryKind::Whiteout => {
+                let name = &base[WHITEOUT_PREFIX.len()..];
+                Some(if dir.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{dir}/{name}")
+                })
+            }
+            EntryKind::OpaqueWhiteout => Some(dir.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Counts of entries by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryCounts {
+    /// Regular files (whiteouts excluded).
+    pub regular: u64,
+    /// Directories.
+    pub directories: u64,
+    /// Symbolic links.
+    pub symlinks: u64,
+    /// Hard links.
+    pub hardlinks: u64,
+    /// `.wh.<name>` entries.
+    pub whiteouts: u64,
+    /// `.wh..wh..opq` entries.
+    pub opaque_whiteouts: u64,
+    /// Devices, FIFOs and other entry types.
+    pub other: u64,
+}
+
+impl EntryCounts {
+    /// Regular files + symlinks + hardlinks: the `files` of the JSON schema.
+    pub fn files(&self) -> u64 {
+        self.regular + self.symlinks + self.hardlinks
+    }
+
+    /// Every entry.
+    pub fn total(&self) -> u64 {
+        self.regular
+            + self.directories
+            + self.symlinks
+            + self.hardlinks
+            + self.whiteouts
+            + self.opaque_whiteouts
+            + self.other
+    }
+
+    fn add(&mut self, kind: EntryKind) {
+        match kind {
+            EntryKind::Regular => self.regular += 1,
+            EntryKind::Directory => self.directories += 1,
+            EntryKind::Symlink => self.symlinks += 1,
+            EntryKind::Hardlink => self.hardlinks += 1,
+            EntryKind::Whiteout => self.whiteouts += 1,
+            EntryKind::OpaqueWhiteout => self.opaque_whiteouts += 1,
+            EntryKind::Other => self.other += 1,
+        }
+    }
+}
+
+/// The analysis of one layer: everything layerlens knows about it, independent of the
+/// images that use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerReport {
+    /// sha256 of the whole uncompressed stream, to its very end. In [`Verify::Trust`]
+    /// mode, the diff_id the config claims.
+    pub diff_id: Digest,
+    /// Whether `diff_id` was computed from the bytes (false in trust mode).
+    pub verified: bool,
+    /// sha256 of the stored blob (equal to `diff_id` when uncompressed); absent in trust
+    /// mode for compressed blobs.
+    pub stored_digest: Option<Digest>,
+    /// Compression of the stored blob, by magic bytes.
+    pub compression: Compression,
+    /// Bytes of the stored blob.
+    pub stored_size: u64,
+    /// Bytes of the uncompressed stream.
+    pub tar_size: u64,
+    /// Sum of regular-file sizes.
+    pub content_size: u64,
+    /// Bytes after the tar end-of-archive marker (zero padding, or eStargz's hidden TOC).
+    pub trailing_size: u64,
+    /// Entries by kind.
+    pub counts: EntryCounts,
+    /// Every entry in stream order, unless records were not kept.
+    pub files: Vec<FileRecord>,
+    /// Things worth knowing that did not stop the analysis.
+    pub notes: Vec<String>,
+}
+
+/// The `.wh.` prefix of whiteout entries.
+pub const WHITEOUT_PREFIX: &str = ".wh.";
+/// The name of opaque-directory markers.
+pub const OPAQUE_MARKER: &str = ".wh..wh..opq";
+
+/// Normalise a tar path: drop `./` and leading `/`, resolve `.` and `..` lexically
+/// (never above the root), drop trailing slashes. Non-UTF-8 bytes are replaced.
+pub fn normalize_path(raw: &[u8]) -> String {
+    let s = String::from_utf8_lossy(raw);
+    let mut parts: Vec<&str> = Vec::new();
+    for comp in s.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    parts.join("/")
+}
+
+/// Split `a/b/c` into (`a/b`, `c`); a top-level name has an empty parent.
+pub fn split_parent(path: &str) -> (&str, &str) {
+    match path.rfind('/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => ("", path),
+    }
+}
+
+/// A reader that counts and (optionally) sha256-hashes everything read through it, and
+/// enforces a byte limit and the interrupt flag.
+pub(crate) struct Tap<'o, R> {
+    inner: R,
+    hasher: Option<Sha256>,
+    pub(crate) count: u64,
+    max: u64,
+    limit_name: &'static str,
+    opts: &'o Options,
+    report_progress: bool,
+}
+
+impl<'o, R: Read> Tap<'o, R> {
+    pub(crate) fn new(
+        inner: R,
+        hash: bool,
+        max: u64,
+        limit_name: &'static str,
+        opts: &'o Options,
+    ) -> Self {
+        Tap {
+            inner,
+            hasher: hash.then(Sha256::new),
+            count: 0,
+            max,
+            limit_name,
+            opts,
+            report_progress: false,
+        }
+    }
+
+    pub(crate) fn finish(self) -> (u64, Option<Digest>) {
+        (
+            self.count,
+            self.hasher.map(|h| Digest::from_sha256(&h.finalize().into())),
+        )
+    }
+}
+
+impl<R: Read> Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.opts.interrupted() {
+            return Err(StreamAbort::Interrupted.into_io());
+        }
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        self.count += n as u64;
+        if self.count > self.max {
+            return Err(StreamAbort::Limit {
+                limit: self.limit_name,
+                max: self.max,
+            }
+            .into_io());
+        }
+        if self.report_progress && n > 0 {
+            self.opts.report(ProgressEvent::Bytes(n as u64));
+        }
+        Ok(n)
+    }
+}
+
+/// Read until `buf` is full or the stream ends; returns how many bytes were read.
+pub(crate) fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// A stored blob's first bytes: enough to tell gzip, zstd and tar apart.
+pub(crate) const SNIFF_LEN: usize = 512;
+
+/// Whether a blob's first bytes look like a tar header (ustar magic, or a valid
+/// old-style header checksum), or an empty/zero-filled tar.
+pub(crate) fn looks_like_tar(head: &[u8]) -> bool {
+    if head.is_empty() || head.iter().all(|&b| b == 0) {
+        return true;
+    }
+    if head.len() < 512 {
+        return false;
+    }
+    if &head[257..262] == b"ustar" {
+        return true;
+    }
+    // Old v7 headers: check the checksum field.
+    let stored = std::str::from_utf8(&head[148..156])
+        .ok()
+        .map(|s| s.trim_matches(|c: char| c == '\0' || c == ' '))
+        .and_then(|s| u32::from_str_radix(s, 8).ok());
+    let computed: u32 = head[..512]
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| if (148..156).contains(&i) { 32 } else { b as u32 })
+        .sum();
+    stored == Some(computed)
+}
+
+/// Analyse one stored layer blob read from `stored`.
+///
+/// Decompresses by magic bytes, sha256-hashes the stored and the uncompressed stream
+/// (unless `opts.verify` is [`Verify::Trust`]), walks the tar entries and calls `visit`
+/// for each [`FileRecord`] as it passes. Records are also kept in the report when
+/// `opts.keep_files` says so. Errors carry no location; the caller adds it.
+pub fn analyze_layer<R: Read>(
+    stored: R,
+    opts: &Options,
+    visit: &mut dyn FnMut(&FileRecord),
+) -> crate::Result<LayerReport> {
+    analyze_layer_inner(stored, opts, visit, false)
+        .map_err(|e| crate::Error::from_io(crate::Location::default(), e))
+}
+
+pub(crate) fn analyze_layer_inner<R: Read>(
+    stored: R,
+    opts: &Options,
+    visit: &mut dyn FnMut(&FileRecord),
+    report_progress: bool,
+) -> io::Result<LayerReport> {
+    let limits: &Limits = &opts.limits;
+    let verify = opts.verify == Verify::Full;
+    let mut stored = Tap::new(stored, false, u64::MAX, "max_layer_bytes", opts);
+    stored.report_progress = report_progress;
+    let mut head = [0u8; SNIFF_LEN];
+    let head_len = read_full(&mut stored, &mut head)?;
+    let compression = Compression::sniff(&head[..head_len]);
+    // The stored stream is hashed separately only when it differs from the tar stream.
+    let hash_stored = verify && compression != Compression::None;
+    if hash_stored {
+        let mut h = Sha256::new();
+        h.update(&head[..head_len]);
+        stored.hasher = Some(h);
+    }
+    let rest = io::Cursor::new(head[..head_len].to_vec()).chain(&mut stored);
+    let decoded: Box<dyn Read + '_> = match compression {
+        Compression::None => Box::new(rest),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            128 << 10,
+            rest,
+        ))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(rest)?),
+    };
+    let mut tar_stream = Tap::new(decoded, verify, limits.max_layer_bytes, "max_layer_bytes", opts);
+
+    let mut report = walk_tar(&mut tar_stream, opts, visit)?;
+
+    // The diff_id covers the whole stream: drain what follows the end-of-archive marker.
+    let before = tar_stream.count;
+    drain(&mut tar_stream)?;
+    report.trailing_size = tar_stream.count - before;
+    let (tar_size, diff_id) = tar_stream.finish();
+    let (stored_size, stored_digest) = stored.finish();
+    report.tar_size = tar_size;
+    report.stored_size = stored_size;
+    report.compression = compression;
+    if compression != Compression::None {
+        check_ratio(limits, stored_size, tar_size)?;
+    }
+    match diff_id {
+        Some(d) => {
+            report.stored_digest = if compression == Compression::None {
+                Some(d.clone())
+            } else {
+                stored_digest
+            };
+            report.diff_id = d;
+            report.verified = true;
+        }
+        None => {
+            report.verified = false;
+        }
+    }
+    Ok(report)
+}
+
+fn check_ratio(limits: &Limits, stored: u64, expanded: u64) -> io::Result<()> {
+    if expanded > limits.ratio_floor_bytes
+        && expanded / stored.max(1) > limits.max_compression_ratio
+    {
+        return Err(StreamAbort::Limit {
+            limit: "max_compression_ratio",
+            max: limits.max_compression_ratio,
+        }
+        .into_io());
+    }
+    Ok(())
+}
+
+fn drain<R: Read>(r: &mut R) -> io::Result<()> {
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn walk_tar<R: Read>(
+    stream: &mut R,
+    opts: &Options,
+    visit: &mut dyn FnMut(&FileRecord),
+) -> io::Result<LayerReport> {
+    let keep = opts.keep_files == crate::options::KeepFiles::Yes;
+    let limits = &opts.limits;
+    let mut report = LayerReport {
+        diff_id: Digest::sha256_of(b""),
+        verified: false,
+        stored_digest: None,
+        compression: Compression::None,
+        stored_size: 0,
+        tar_size: 0,
+        content_size: 0,
+        trailing_size: 0,
+        counts: EntryCounts::default(),
+        files: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut archive = tar::Archive::new(stream);
+    let mut buf = vec![0u8; 128 << 10];
+    let mut entries_seen: u64 = 0;
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        entries_seen += 1;
+        if entries_seen > limits.max_entries_per_layer {
+            return Err(StreamAbort::Limit {
+                limit: "max_entries_per_layer",
+                max: limits.max_entries_per_layer,
+            }
+            .into_io());
+        }
+        let raw_path = entry.path_bytes();
+        if raw_path.len() as u64 > limits.max_path_bytes {
+            return Err(StreamAbort::Limit {
+                limit: "max_path_bytes",
+                max: limits.max_path_bytes,
+            }
+            .into_io());
+        }
+        let path = normalize_path(&raw_path);
+        let header = entry.header();
+        let etype = header.entry_type();
+        let (_, base) = split_parent(&path);
+        let mut kind = match etype {
+            tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::Regular,
+            tar::EntryType::GNUSparse => EntryKind::Regular,
+            tar::EntryType::Directory => EntryKind::Directory,
+            tar::EntryType::Symlink => EntryKind::Symlink,
+            tar::EntryType::Link => EntryKind::Hardlink,
+            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
+                EntryKind::Other
+            }
+            _ => EntryKind::Other,
+        };
+        // Extended headers are consumed by tar-rs itself; anything left here is a member.
+        if base == OPAQUE_MARKER {
+            kind = EntryKind::OpaqueWhiteout;
+        } else if base.starts_with(WHITEOUT_PREFIX) {
+            kind = EntryKind::Whiteout;
+        }
+        let link_target = match kind {
+            EntryKind::Symlink => entry
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned()),
+            EntryKind::Hardlink => entry.link_name_bytes().map(|l| normalize_path(&l)),
+            _ => None,
+        };
+        let mode = header.mode().unwrap_or(0);
+        let uid = header.uid().unwrap_or(0);
+        let gid = header.gid().unwrap_or(0);
+        let mtime = header.mtime().unwrap_or(0);
+        let declared = entry.size();
+        let mut size = 0;
+        let mut digest = None;
+        if kind == EntryKind::Regular {
+            let mut h = Xxh3::new();
+            loop {
+                let n = match entry.read(&mut buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+                size += n as u64;
+            }
+            if size != declared {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("entry {path:?} declares {declared} bytes but has {size}"),
+                ));
+            }
+            digest = Some(ContentDigest(h.digest128()));
+            report.content_size += size;
+        }
+        report.counts.add(kind);
+        let record = FileRecord {
+            path,
+            kind,
+            size,
+            mode,
+            uid,
+            gid,
+            mtime,
+            link_target,
+            digest,
+        };
+        visit(&record);
+        if keep {
+            report.files.push(record);
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_paths() {
+        assert_eq!(normalize_path(b"./etc/passwd"), "etc/passwd");
+        assert_eq!(normalize_path(b"/usr//bin/"), "usr/bin");
+        assert_eq!(normalize_path(b"a/./b/../c"), "a/c");
+        assert_eq!(normalize_path(b"../../secret"), "secret");
+        assert_eq!(normalize_path(b"./"), "");
+        assert_eq!(normalize_path(b"a/\xffb"), "a/\u{fffd}b");
+    }
+
+    #[test]
+    fn sniffs_compression() {
+        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8]), Compression::Gzip);
+        assert_eq!(
+            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
+        assert_eq!(Compression::sniff(b"hello"), Compression::None);
+        assert_eq!(Compression::sniff(&[]), Compression::None);
+    }
+}

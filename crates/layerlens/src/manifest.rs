@@ -1,0 +1,740 @@
+//! Image metadata: Docker's `manifest.json` and `repositories`, OCI `index.json`,
+//! manifests and configs, resolved into a list of images with ordered layer references.
+//!
+//! The serde types here are deliberately lenient (every field optional, unknown fields
+//! ignored): real writers omit fields (`"manifests": null`, `RepoTags: null`) and the
+//! strict `oci-spec` types reject such archives. What must hold is checked explicitly
+//! with errors that name the member.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::error::{DigestSubject, Error, Location, Result};
+use crate::options::{Options, Platform};
+use crate::source::Store;
+
+/// The archive layout an image was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ArchiveFormat {
+    /// `docker save` from Docker 1.10–24 (and kaniko, c/image): `manifest.json`.
+    DockerArchive,
+    /// `docker save` from Docker 25+: an OCI layout plus `manifest.json`.
+    DockerOci,
+    /// An OCI image layout (directory or tar).
+    Oci,
+    /// `docker save` from before Docker 1.10: v1 json chains, no configs, no diff_ids.
+    DockerV1,
+}
+
+/// An image config, as far as layerlens needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageConfig {
+    /// CPU architecture.
+    #[serde(default)]
+    pub architecture: Option<String>,
+    /// Operating system.
+    #[serde(default)]
+    pub os: Option<String>,
+    /// Architecture variant.
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// Creation time, RFC 3339.
+    #[serde(default)]
+    pub created: Option<String>,
+    /// Layer diff_ids.
+    #[serde(default)]
+    pub rootfs: Option<RootFs>,
+    /// Build history.
+    #[serde(default)]
+    pub history: Option<Vec<History>>,
+}
+
+/// `rootfs` of a config.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootFs {
+    /// `layers`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The diff_ids, lowest layer first.
+    #[serde(default)]
+    pub diff_ids: Option<Vec<String>>,
+}
+
+/// One history entry of a config.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// When.
+    #[serde(default)]
+    pub created: Option<String>,
+    /// The Dockerfile instruction or command.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// A comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// True when this step made no layer (ENV, CMD…).
+    #[serde(default)]
+    pub empty_layer: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DockerManifestEntry {
+    #[serde(rename = "Config")]
+    config: Option<String>,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers", default)]
+    layers: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Descriptor {
+    #[serde(rename = "mediaType", default)]
+    media_type: Option<String>,
+    digest: String,
+    #[serde(default)]
+    size: Option<i64>,
+    #[serde(default)]
+    annotations: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    platform: Option<PlatformJson>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct PlatformJson {
+    #[serde(default)]
+    architecture: Option<String>,
+    #[serde(default)]
+    os: Option<String>,
+    #[serde(default)]
+    variant: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ManifestOrIndex {
+    #[serde(rename = "mediaType", default)]
+    media_type: Option<String>,
+    #[serde(default)]
+    config: Option<Descriptor>,
+    #[serde(default)]
+    layers: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    manifests: Option<Vec<Descriptor>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct V1Json {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    parent: Option<String>,
+    #[serde(default)]
+    created: Option<String>,
+    #[serde(default)]
+    architecture: Option<String>,
+    #[serde(default)]
+    os: Option<String>,
+    #[serde(default)]
+    container_config: Option<V1ContainerConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+struct V1ContainerConfig {
+    #[serde(rename = "Cmd", default)]
+    cmd: Option<Vec<String>>,
+}
+
+/// One layer of an image, as the metadata describes it.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerSpec {
+    /// The member holding the stored blob (links resolved).
+    pub(crate) member: String,
+    /// The diff_id the config promises (absent for pre-1.10 archives).
+    pub(crate) diff_id: Option<Digest>,
+    /// The digest of the stored blob, when a descriptor or a content-addressed name
+    /// promises one.
+    pub(crate) stored_digest: Option<Digest>,
+    /// The stored size a descriptor promises.
+    pub(crate) stored_size: Option<u64>,
+    /// The descriptor's media type.
+    pub(crate) media_type: Option<String>,
+    /// For pre-1.10 layers, the v1 id and command.
+    pub(crate) v1: Option<(String, Option<String>)>,
+}
+
+/// One image, as the metadata describes it.
+#[derive(Debug, Clone)]
+pub(crate) struct ImageSpec {
+    pub(crate) id: Digest,
+    pub(crate) config: ImageConfig,
+    pub(crate) refs: BTreeSet<String>,
+    pub(crate) format: ArchiveFormat,
+    pub(crate) layers: Vec<LayerSpec>,
+    pub(crate) manifest_digest: Option<Digest>,
+}
+
+/// What the metadata of one input says.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved {
+    pub(crate) images: Vec<ImageSpec>,
+    pub(crate) notes: Vec<String>,
+}
+
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const IMAGE_CONFIG_TYPES: [&str; 2] = [
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+];
+
+fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], at: &Location) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|source| Error::Json {
+        at: at.clone(),
+        source,
+    })
+}
+
+/// A digest named by a content-addressed member name: `blobs/sha256/<hex>`,
+/// `<hex>.json`, `sha256:<hex>`, `<hex>.tar`, `<hex>.tar.gz`.
+fn digest_in_name(member: &str) -> Option<Digest> {
+    let (dir, base) = crate::layer::split_parent(member);
+    if dir.ends_with("blobs/sha256") {
+        return Digest::from_sha256_hex(base);
+    }
+    let base = base.strip_prefix("sha256:").unwrap_or(base);
+    let stem = base
+        .strip_suffix(".json")
+        .or_else(|| base.strip_suffix(".tar.gz"))
+        .or_else(|| base.strip_suffix(".tar"))
+        .unwrap_or(base);
+    Digest::from_sha256_hex(stem)
+}
+
+/// Read the metadata of a store and list its images.
+pub(crate) fn resolve(store: &Store, opts: &Options) -> Result<Resolved> {
+    let mut out = Resolved::default();
+    let has_manifest_json = store.contains("manifest.json");
+    let has_index = store.contains("index.json");
+    if has_manifest_json {
+        resolve_docker_manifest(store, opts, &mut out)?;
+    }
+    if has_index {
+        let format = if has_manifest_json {
+            ArchiveFormat::DockerOci
+        } else {
+            ArchiveFormat::Oci
+        };
+        resolve_oci(store, opts, format, &mut out)?;
+    }
+    if !has_manifest_json && !has_index {
+        if store.contains("repositories") {
+            resolve_v1(store, opts, &mut out)?;
+        } else {
+            return Err(Error::UnknownFormat {
+                at: Location::input(&store.input),
+                reason: "no manifest.json, index.json or repositories member".into(),
+            });
+        }
+    }
+    // Docker 25+ archives describe each image twice (manifest.json and index.json):
+    // one image per config digest, refs merged.
+    let mut merged: Vec<ImageSpec> = Vec::new();
+    for img in out.images.drain(..) {
+        if let Some(existing) = merged.iter_mut().find(|m| m.id == img.id) {
+            existing.refs.extend(img.refs);
+            if existing.manifest_digest.is_none() {
+                existing.manifest_digest = img.manifest_digest;
+            }
+            if existing.format == ArchiveFormat::DockerArchive && img.format == ArchiveFormat::DockerOci {
+                existing.format = ArchiveFormat::DockerOci;
+            }
+        } else {
+            merged.push(img);
+        }
+    }
+    if has_manifest_json && has_index {
+        for m in &mut merged {
+            m.format = ArchiveFormat::DockerOci;
+        }
+    }
+    out.images = merged;
+    Ok(out)
+}
+
+/// Read and check a config: its sha256 must match what names it.
+fn read_config(
+    store: &Store,
+    member: &str,
+    promised: Option<&Digest>,
+    opts: &Options,
+) -> Result<(Digest, ImageConfig)> {
+    let bytes = store.read_small(member, opts.limits.max_json_bytes)?;
+    let at = store.at(member);
+    let found = Digest::sha256_of(&bytes);
+    if let Some(expected) = promised {
+        if expected.algorithm() == "sha256" && *expected != found {
+            return Err(Error::DigestMismatch {
+                at,
+                subject: DigestSubject::Config,
+                expected: expected.to_string(),
+                found: found.to_string(),
+            });
+        }
+    }
+    let config: ImageConfig = parse_json(&bytes, &at)?;
+    Ok((found, config))
+}
+
+fn diff_ids(config: &ImageConfig, at: &Location) -> Result<Vec<Digest>> {
+    let ids = config
+        .rootfs
+        .as_ref()
+        .and_then(|r| r.diff_ids.as_ref())
+        .ok_or_else(|| Error::Malformed {
+            at: at.clone(),
+            reason: "config has no rootfs.diff_ids".into(),
+        })?;
+    ids.iter()
+        .map(|s| {
+            Digest::parse(s).ok_or_else(|| Error::Malformed {
+                at: at.clone(),
+                reason: format!("rootfs.diff_ids holds {s:?}, which is not a digest"),
+            })
+        })
+        .collect()
+}
+
+fn platform_ok(filter: &Option<Platform>, config: &ImageConfig) -> bool {
+    filter.as_ref().is_none_or(|p| {
+        p.matches(
+            config.os.as_deref().unwrap_or(""),
+            config.architecture.as_deref().unwrap_or(""),
+            config.variant.as_deref(),
+        )
+    })
+}
+
+fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
+    let at = store.at("manifest.json");
+    let bytes = store.read_small("manifest.json", opts.limits.max_json_bytes)?;
+    let entries: Vec<DockerManifestEntry> = parse_json(&bytes, &at)?;
+    for (i, entry) in entries.into_iter().enumerate() {
+        let config_member = entry.config.ok_or_else(|| Error::Malformed {
+            at: at.clone(),
+            reason: format!("entry {i} has no Config"),
+        })?;
+        let (resolved_config, _) = store.resolve(&config_member).map_err(|e| e.within(&at))?;
+        let promised = digest_in_name(&config_member).or_else(|| digest_in_name(&resolved_config));
+        let (id, config) = read_config(store, &config_member, promised.as_ref(), opts)?;
+        let refs: BTreeSet<String> = entry.repo_tags.unwrap_or_default().into_iter().collect();
+        let image_name = refs.iter().next().cloned().unwrap_or_else(|| id.to_string());
+        if !platform_ok(&opts.platform, &config) {
+            out.notes.push(format!(
+                "{}: {image_name} skipped: platform {}/{} does not match --platform",
+                store.input,
+                config.os.as_deref().unwrap_or("?"),
+                config.architecture.as_deref().unwrap_or("?")
+            ));
+            continue;
+        }
+        let cat = store.at(&config_member).image(&image_name);
+        let ids = diff_ids(&config, &cat)?;
+        let layer_members = entry.layers.unwrap_or_default();
+        if layer_members.len() != ids.len() {
+            return Err(Error::Malformed {
+                at: at.clone().image(&image_name),
+                reason: format!(
+                    "manifest.json lists {} layers but the config has {} diff_ids",
+                    layer_members.len(),
+                    ids.len()
+                ),
+            });
+        }
+        let mut layers = Vec::with_capacity(ids.len());
+        for (member, diff_id) in layer_members.iter().zip(ids) {
+            let (resolved, _) = store.resolve(member).map_err(|e| {
+                e.within(&at.clone().image(&image_name).layer(diff_id.as_str()))
+            })?;
+            // Only Docker 25+'s `blobs/sha256/<hex>` names promise the stored digest;
+            // older names (`<v1id>/layer.tar`, kaniko's `<hex>.tar.gz`) are not checked.
+            let stored_digest = if resolved.starts_with("blobs/") {
+                digest_in_name(&resolved)
+            } else {
+                None
+            };
+            layers.push(LayerSpec {
+                member: resolved,
+                diff_id: Some(diff_id),
+                stored_digest,
+                stored_size: None,
+                media_type: None,
+                v1: None,
+            });
+        }
+        out.images.push(ImageSpec {
+            id,
+            config,
+            refs,
+            format: ArchiveFormat::DockerArchive,
+            layers,
+            manifest_digest: None,
+        });
+    }
+    Ok(())
+}
+
+fn blob_member(d: &Descriptor, at: &Location) -> Result<(Digest, String)> {
+    let digest = Digest::parse(&d.digest).ok_or_else(|| Error::Malformed {
+        at: at.clone(),
+        reason: format!("descriptor digest {:?} is not a digest", d.digest),
+    })?;
+    let member = format!("blobs/{}/{}", digest.algorithm(), digest.encoded());
+    Ok((digest, member))
+}
+
+/// Read a small blob named by a descriptor and check its digest and size.
+fn read_blob(
+    store: &Store,
+    d: &Descriptor,
+    subject: DigestSubject,
+    at: &Location,
+    opts: &Options,
+) -> Result<(Digest, String, Vec<u8>)> {
+    let (digest, member) = blob_member(d, at)?;
+    let bytes = store
+        .read_small(&member, opts.limits.max_json_bytes)
+        .map_err(|e| e.within(at))?;
+    let bat = store.at(&member);
+    if digest.algorithm() == "sha256" {
+        let found = Digest::sha256_of(&bytes);
+        if found != digest {
+            return Err(Error::DigestMismatch {
+                at: bat,
+                subject,
+                expected: digest.to_string(),
+                found: found.to_string(),
+            });
+        }
+    }
+    if let Some(size) = d.size {
+        if size != bytes.len() as i64 {
+            return Err(Error::SizeMismatch {
+                at: bat,
+                expected: size.max(0) as u64,
+                found: bytes.len() as u64,
+            });
+        }
+    }
+    Ok((digest, member, bytes))
+}
+
+fn is_index(media_type: Option<&str>, doc: &ManifestOrIndex) -> bool {
+    matches!(media_type, Some(OCI_INDEX) | Some(DOCKER_LIST))
+        || matches!(doc.media_type.as_deref(), Some(OCI_INDEX) | Some(DOCKER_LIST))
+        || (doc.manifests.is_some() && doc.config.is_none())
+}
+
+fn is_tar_layer(media_type: Option<&str>) -> bool {
+    match media_type {
+        None => true,
+        Some(mt) => {
+            mt.starts_with("application/vnd.oci.image.layer.")
+                || mt.starts_with("application/vnd.docker.image.rootfs.")
+                || mt.contains(".tar")
+        }
+    }
+}
+
+fn refs_of(d: &Descriptor) -> Vec<String> {
+    let ann = match &d.annotations {
+        Some(a) => a,
+        None => return Vec::new(),
+    };
+    if let Some(name) = ann.get("io.containerd.image.name") {
+        return vec![name.clone()];
+    }
+    ann.get("org.opencontainers.image.ref.name")
+        .map(|n| vec![n.clone()])
+        .unwrap_or_default()
+}
+
+struct OciWalk<'a> {
+    store: &'a Store,
+    opts: &'a Options,
+    format: ArchiveFormat,
+    visited: BTreeSet<Digest>,
+}
+
+fn resolve_oci(store: &Store, opts: &Options, format: ArchiveFormat, out: &mut Resolved) -> Result<()> {
+    let at = store.at("index.json");
+    let bytes = store.read_small("index.json", opts.limits.max_json_bytes)?;
+    let index: ManifestOrIndex = parse_json(&bytes, &at)?;
+    let mut walk = OciWalk {
+        store,
+        opts,
+        format,
+        visited: BTreeSet::new(),
+    };
+    for d in index.manifests.unwrap_or_default() {
+        walk.descriptor(&d, &refs_of(&d), 0, true, &at, out)?;
+    }
+    Ok(())
+}
+
+impl OciWalk<'_> {
+    fn descriptor(
+        &mut self,
+        d: &Descriptor,
+        refs: &[String],
+        depth: u32,
+        top: bool,
+        parent: &Location,
+        out: &mut Resolved,
+    ) -> Result<()> {
+        let input = &self.store.input;
+        if depth > self.opts.limits.max_index_depth {
+            return Err(Error::LimitExceeded {
+                at: parent.clone(),
+                limit: "max_index_depth",
+                max: self.opts.limits.max_index_depth as u64,
+            });
+        }
+        let (digest, member) = blob_member(d, parent)?;
+        if let Some(ann) = &d.annotations {
+            if ann.get("vnd.docker.reference.type").map(String::as_str) == Some("attestation-manifest") {
+                out.notes.push(format!("{input}: attestation manifest {digest} skipped"));
+                return Ok(());
+            }
+        }
+        if let (Some(filter), Some(p)) = (&self.opts.platform, &d.platform) {
+            if !filter.matches(
+                p.os.as_deref().unwrap_or(""),
+                p.architecture.as_deref().unwrap_or(""),
+                p.variant.as_deref(),
+            ) {
+                return Ok(());
+            }
+        }
+        if !self.visited.insert(digest.clone()) {
+            // Shared by several indexes (or a cycle): walk it once, but keep its refs.
+            for img in out.images.iter_mut() {
+                if img.manifest_digest.as_ref() == Some(&digest) {
+                    img.refs.extend(refs.iter().cloned());
+                }
+            }
+            return Ok(());
+        }
+        if !self.store.contains(&member) {
+            if top {
+                return Err(Error::MissingMember {
+                    at: parent.clone(),
+                    missing: member,
+                });
+            }
+            // docker save of a multi-platform image keeps only the pulled platforms.
+            let plat = d
+                .platform
+                .as_ref()
+                .map(|p| {
+                    format!(
+                        "{}/{}",
+                        p.os.as_deref().unwrap_or("?"),
+                        p.architecture.as_deref().unwrap_or("?")
+                    )
+                })
+                .unwrap_or_else(|| "?".into());
+            out.notes.push(format!(
+                "{input}: manifest {digest} (platform {plat}) is not in the archive; skipped"
+            ));
+            return Ok(());
+        }
+        let (digest, member, bytes) =
+            read_blob(self.store, d, DigestSubject::Manifest, parent, self.opts)?;
+        let at = self.store.at(&member);
+        let doc: ManifestOrIndex = parse_json(&bytes, &at)?;
+        if is_index(d.media_type.as_deref(), &doc) {
+            for child in doc.manifests.unwrap_or_default() {
+                let mut child_refs = refs.to_vec();
+                child_refs.extend(refs_of(&child));
+                self.descriptor(&child, &child_refs, depth + 1, false, &at, out)?;
+            }
+            return Ok(());
+        }
+        let Some(config_desc) = doc.config else {
+            out.notes.push(format!("{input}: manifest {digest} has no config; skipped"));
+            return Ok(());
+        };
+        let config_type = config_desc.media_type.as_deref().unwrap_or("");
+        if !IMAGE_CONFIG_TYPES.contains(&config_type) {
+            out.notes.push(format!(
+                "{input}: artifact manifest {digest} (config type {config_type:?}) skipped"
+            ));
+            return Ok(());
+        }
+        let layers = doc.layers.unwrap_or_default();
+        if let Some(bad) = layers.iter().find(|l| !is_tar_layer(l.media_type.as_deref())) {
+            out.notes.push(format!(
+                "{input}: manifest {digest} has a non-tar layer ({:?}); skipped",
+                bad.media_type.as_deref().unwrap_or("")
+            ));
+            return Ok(());
+        }
+        let (config_digest, config_member) = blob_member(&config_desc, &at)?;
+        if !self.store.contains(&config_member) {
+            return Err(Error::MissingMember {
+                at,
+                missing: config_member,
+            });
+        }
+        let (id, config) = read_config(self.store, &config_member, Some(&config_digest), self.opts)?;
+        if let Some(size) = config_desc.size {
+            let len = self.store.len(&config_member)?;
+            if size != len as i64 {
+                return Err(Error::SizeMismatch {
+                    at: self.store.at(&config_member),
+                    expected: size.max(0) as u64,
+                    found: len,
+                });
+            }
+        }
+        let image_name = refs.first().cloned().unwrap_or_else(|| id.to_string());
+        if !platform_ok(&self.opts.platform, &config) {
+            return Ok(());
+        }
+        if config.os.as_deref() == Some("unknown") && config.architecture.as_deref() == Some("unknown") {
+            out.notes.push(format!("{input}: unknown/unknown manifest {digest} skipped"));
+            return Ok(());
+        }
+        let cat = self.store.at(&config_member).image(&image_name);
+        let ids = diff_ids(&config, &cat)?;
+        if ids.len() != layers.len() {
+            return Err(Error::Malformed {
+                at: at.image(&image_name),
+                reason: format!(
+                    "manifest lists {} layers but the config has {} diff_ids",
+                    layers.len(),
+                    ids.len()
+                ),
+            });
+        }
+        let mut specs = Vec::with_capacity(layers.len());
+        for (l, diff_id) in layers.iter().zip(ids) {
+            let lat = at.clone().image(&image_name).layer(diff_id.as_str());
+            let (stored, member) = blob_member(l, &lat)?;
+            let (resolved, _) = self.store.resolve(&member).map_err(|e| e.within(&lat))?;
+            specs.push(LayerSpec {
+                member: resolved,
+                diff_id: Some(diff_id),
+                stored_digest: Some(stored),
+                stored_size: l.size.map(|s| s.max(0) as u64),
+                media_type: l.media_type.clone(),
+                v1: None,
+            });
+        }
+        out.images.push(ImageSpec {
+            id,
+            config,
+            refs: refs.iter().cloned().collect(),
+            format: self.format,
+            layers: specs,
+            manifest_digest: Some(digest),
+        });
+        Ok(())
+    }
+}
+
+/// Pre-1.10 `docker save`: `repositories` maps tags to v1 ids; each `<id>/json` names
+/// its parent. There are no configs and no diff_ids: layers are hashed, not verified.
+fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
+    let at = store.at("repositories");
+    let bytes = store.read_small("repositories", opts.limits.max_json_bytes)?;
+    let repos: BTreeMap<String, BTreeMap<String, String>> = parse_json(&bytes, &at)?;
+    let mut by_top: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (repo, tags) in repos {
+        for (tag, id) in tags {
+            by_top.entry(id).or_default().insert(format!("{repo}:{tag}"));
+        }
+    }
+    out.notes.push(format!(
+        "{}: pre-1.10 docker save: no configs and no diff_ids exist; layer digests are computed, not verified",
+        store.input
+    ));
+    for (top, refs) in by_top {
+        let mut chain = Vec::new();
+        let mut current = Some(top.clone());
+        let mut top_json: Option<V1Json> = None;
+        while let Some(id) = current {
+            if chain.len() > 10_000 || chain.iter().any(|(c, _, _): &(String, String, Option<String>)| *c == id) {
+                return Err(Error::Malformed {
+                    at: store.at(&format!("{id}/json")),
+                    reason: "v1 parent chain loops or is too long".into(),
+                });
+            }
+            let jm = format!("{id}/json");
+            let jat = store.at(&jm);
+            let json: V1Json = parse_json(&store.read_small(&jm, opts.limits.max_json_bytes)?, &jat)?;
+            let layer_member = format!("{id}/layer.tar");
+            let (resolved, _) = store.resolve(&layer_member).map_err(|e| e.within(&jat))?;
+            let cmd = json
+                .container_config
+                .as_ref()
+                .and_then(|c| c.cmd.as_ref())
+                .map(|c| c.join(" "));
+            current = json.parent.clone().filter(|p| !p.is_empty());
+            chain.push((id.clone(), resolved, cmd));
+            if top_json.is_none() {
+                top_json = Some(json);
+            }
+        }
+        chain.reverse();
+        let top_json = top_json.expect("chain has at least one element");
+        let id = Digest::parse(&format!("v1:{}", top_json.id.as_deref().unwrap_or(&top)))
+            .unwrap_or_else(|| Digest::sha256_of(top.as_bytes()));
+        let config = ImageConfig {
+            architecture: top_json.architecture.clone(),
+            os: top_json.os.clone(),
+            variant: None,
+            created: top_json.created.clone(),
+            rootfs: None,
+            history: None,
+        };
+        out.images.push(ImageSpec {
+            id,
+            config,
+            refs,
+            format: ArchiveFormat::DockerV1,
+            layers: chain
+                .into_iter()
+                .map(|(v1id, member, cmd)| LayerSpec {
+                    member,
+                    diff_id: None,
+                    stored_digest: None,
+                    stored_size: None,
+                    media_type: None,
+                    v1: Some((v1id, cmd)),
+                })
+                .collect(),
+            manifest_digest: None,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_in_names() {
+        let hex = "a".repeat(64);
+        assert!(digest_in_name(&format!("blobs/sha256/{hex}")).is_some());
+        assert!(digest_in_name(&format!("{hex}.json")).is_some());
+        assert!(digest_in_name(&format!("sha256:{hex}")).is_some());
+        assert!(digest_in_name(&format!("{hex}/layer.tar")).is_none());
+        assert!(digest_in_name("manifest.json").is_none());
+    }
+}

@@ -1,0 +1,187 @@
+//! Options decided once, at construction: verify mode, threads, limits, platform,
+//! progress and interrupt.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// How much of each layer is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Verify {
+    /// sha256 every layer stream and every stored blob, and compare them with the
+    /// config's diff_ids and the descriptors' digests. The default.
+    #[default]
+    Full,
+    /// Trust the metadata: no sha256 of layer bytes (configs and manifests are still
+    /// checked, they are small). Layers are still read and parsed; diff_ids are taken
+    /// from the configs.
+    Trust,
+}
+
+/// Resource limits that keep hostile input from exhausting memory or time.
+///
+/// The defaults are generous for real images and still bounded; see the README.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Most entries accepted in one layer.
+    pub max_entries_per_layer: u64,
+    /// Most bytes one decompressed layer stream may have.
+    pub max_layer_bytes: u64,
+    /// A compressed layer may expand at most this many times its stored size
+    /// (applied only past [`Limits::ratio_floor_bytes`]).
+    pub max_compression_ratio: u64,
+    /// Decompressed size below which the ratio is not checked.
+    pub ratio_floor_bytes: u64,
+    /// Largest JSON document (manifest, index, config) read into memory.
+    pub max_json_bytes: u64,
+    /// Longest path accepted in a layer or an archive.
+    pub max_path_bytes: u64,
+    /// Most members in an outer archive or files in an input directory.
+    pub max_members: u64,
+    /// Deepest nesting of image indexes.
+    pub max_index_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_entries_per_layer: 10_000_000,
+            max_layer_bytes: 1 << 40,
+            max_compression_ratio: 1000,
+            ratio_floor_bytes: 1 << 30,
+            max_json_bytes: 64 << 20,
+            max_path_bytes: 64 << 10,
+            max_members: 10_000_000,
+            max_index_depth: 16,
+        }
+    }
+}
+
+/// A platform filter, `os/arch[/variant]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    /// Operating system (`linux`).
+    pub os: String,
+    /// Architecture (`amd64`, `arm64`).
+    pub architecture: String,
+    /// Variant (`v8`), when given.
+    pub variant: Option<String>,
+}
+
+impl Platform {
+    /// Parse `os/arch[/variant]`.
+    pub fn parse(s: &str) -> Result<Platform> {
+        let parts: Vec<&str> = s.split('/').collect();
+        match parts.as_slice() {
+            [os, arch] | [os, arch, _] if !os.is_empty() && !arch.is_empty() => Ok(Platform {
+                os: os.to_string(),
+                architecture: arch.to_string(),
+                variant: parts.get(2).filter(|v| !v.is_empty()).map(|v| v.to_string()),
+            }),
+            _ => Err(Error::Options(format!(
+                "platform {s:?} is not of the form os/arch[/variant]"
+            ))),
+        }
+    }
+
+    /// Whether an image of this os, architecture and variant matches the filter.
+    pub fn matches(&self, os: &str, architecture: &str, variant: Option<&str>) -> bool {
+        self.os == os
+            && self.architecture == architecture
+            && match (&self.variant, variant) {
+                (None, _) => true,
+                (Some(want), Some(have)) => want == have,
+                (Some(_), None) => false,
+            }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Progress events, for a caller that wants to show a bar.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum ProgressEvent {
+    /// The analysis knows how many layers and stored bytes it is going to read.
+    Planned {
+        /// Layers to analyse.
+        layers: u64,
+        /// Stored bytes to read (0 when streaming: unknown in advance).
+        bytes: u64,
+    },
+    /// Stored bytes were read.
+    Bytes(u64),
+    /// A layer finished.
+    LayerDone,
+}
+
+/// Receives [`ProgressEvent`]s, from several threads at once.
+pub type ProgressFn = Arc<dyn Fn(ProgressEvent) + Send + Sync>;
+
+/// Everything that configures an analysis.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Verify mode.
+    pub verify: Verify,
+    /// Worker threads; 0 means one per available core.
+    pub threads: usize,
+    /// Only analyse images of this platform.
+    pub platform: Option<Platform>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Keep every file record of every layer in the result (needed by the waste,
+    /// duplicate and attribution analyses). On by default.
+    pub keep_files: KeepFiles,
+    /// Raised by the caller (Ctrl-C) to stop the analysis promptly.
+    pub interrupt: Option<Arc<AtomicBool>>,
+    /// Progress sink.
+    pub progress: Option<ProgressFn>,
+}
+
+/// Whether per-file records are kept in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeepFiles {
+    /// Keep them (memory grows with the number of files, never with bytes).
+    #[default]
+    Yes,
+    /// Count files but keep no records.
+    No,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("verify", &self.verify)
+            .field("threads", &self.threads)
+            .field("platform", &self.platform)
+            .field("limits", &self.limits)
+            .field("keep_files", &self.keep_files)
+            .field("interrupt", &self.interrupt.is_some())
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl Options {
+    pub(crate) fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn report(&self, event: ProgressEvent) {
+        if let Some(p) = &self.progress {
+            p(event);
+        }
+    }
+}

@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""Independent oracle for layerlens.
+
+    python3 testdata/oracle.py INPUT...
+
+INPUT: a tar file (plain, or whole-archive gzip/zstd compressed) or a directory
+(OCI image layout, or an extracted docker-save tree). Prints one JSON document
+(schema "layerlens/v1") computed with tarfile + hashlib + gzip + `zstd -dc` only.
+Exits 1 with a message on stderr if a computed diff_id differs from the config's
+rootfs.diff_ids (or on any other inconsistency it cannot explain).
+"""
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import posixpath
+import subprocess
+import sys
+import tarfile
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+INDEX_TYPES = {
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+}
+MANIFEST_TYPES = {
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+}
+CONFIG_TYPES = {
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+}
+LAYER_TYPE_PREFIXES = (
+    "application/vnd.oci.image.layer.v1.tar",              # +gzip, +zstd
+    "application/vnd.oci.image.layer.nondistributable.v1.tar",
+    "application/vnd.docker.image.rootfs.diff.tar",         # .gzip
+    "application/vnd.docker.image.rootfs.foreign.diff.tar",  # .gzip
+)
+
+
+class OracleError(Exception):
+    pass
+
+
+def die(msg):
+    raise OracleError(msg)
+
+
+# --------------------------------------------------------------------------
+# decompression / layer statistics
+# --------------------------------------------------------------------------
+
+def decompress(data):
+    """Sniff magic bytes; return the whole decompressed stream."""
+    if data[:2] == GZIP_MAGIC:
+        return gzip.decompress(data)  # decodes every member to the end
+    if data[:4] == ZSTD_MAGIC:
+        p = subprocess.run(["zstd", "-dc"], input=data, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            die("zstd -dc failed: " + p.stderr.decode(errors="replace"))
+        return p.stdout
+    return data
+
+
+def basename(name):
+    return posixpath.basename(name.rstrip("/"))
+
+
+def layer_stats(raw):
+    stream = decompress(raw)
+    st = {"sha256": hashlib.sha256(stream).hexdigest(), "tar_size": len(stream),
+          "content_size": 0, "files": 0, "whiteouts": 0, "opaque_whiteouts": 0}
+    if len(stream) == 0:
+        return st
+    try:
+        tf = tarfile.open(fileobj=io.BytesIO(stream), mode="r:")
+    except tarfile.ReadError as e:
+        if stream.count(0) == len(stream):
+            return st  # all zeros: no entries
+        die("layer is not a tar: %s" % e)
+    with tf:
+        for m in tf:  # plain iteration: stops at the first end-of-archive block
+            b = basename(m.name)
+            if b == ".wh..wh..opq":
+                st["opaque_whiteouts"] += 1
+                continue
+            if b.startswith(".wh."):
+                st["whiteouts"] += 1
+                continue
+            if m.isreg():
+                st["content_size"] += m.size
+                st["files"] += 1
+            elif m.issym() or m.islnk():
+                st["files"] += 1
+    return st
+
+
+# --------------------------------------------------------------------------
+# input file systems (tar archive or directory)
+# --------------------------------------------------------------------------
+
+def norm(p):
+    p = posixpath.normpath("/" + p.replace("\\", "/")).lstrip("/")
+    return p
+
+
+class TarFS:
+    def __init__(self, data, label):
+        self.label = label
+        self.members = {}
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tf:
+            for m in tf:
+                key = norm(m.name)
+                if m.isreg():
+                    self.members[key] = ("file", tf.extractfile(m).read())
+                elif m.issym():
+                    self.members[key] = ("sym", m.linkname)
+                elif m.islnk():
+                    self.members[key] = ("hard", m.linkname)
+                elif m.isdir():
+                    self.members[key] = ("dir", None)
+
+    def exists(self, path):
+        try:
+            self.read(path)
+            return True
+        except OracleError:
+            return False
+
+    def read(self, path):
+        key = norm(path)
+        for _ in range(64):
+            ent = self.members.get(key)
+            if ent is None:
+                die("%s: no member %r" % (self.label, path))
+            kind, val = ent
+            if kind == "file":
+                return val
+            if kind == "sym":
+                if val.startswith("/"):
+                    key = norm(val)
+                else:
+                    key = norm(posixpath.join(posixpath.dirname(key), val))
+            elif kind == "hard":
+                key = norm(val)
+            else:
+                die("%s: %r is a directory" % (self.label, path))
+        die("%s: symlink loop at %r" % (self.label, path))
+
+    def names(self):
+        return sorted(self.members)
+
+
+class DirFS:
+    def __init__(self, root):
+        self.root = root
+        self.label = os.path.basename(os.path.normpath(root))
+
+    def _p(self, path):
+        return os.path.join(self.root, *norm(path).split("/"))
+
+    def exists(self, path):
+        return os.path.isfile(self._p(path))
+
+    def read(self, path):
+        p = self._p(path)
+        if not os.path.isfile(p):
+            die("%s: no file %r" % (self.label, path))
+        with open(p, "rb") as f:
+            return f.read()
+
+    def names(self):
+        out = []
+        for d, dirs, files in os.walk(self.root):
+            rel = os.path.relpath(d, self.root)
+            for f in files + dirs:
+                out.append(norm(posixpath.join(rel.replace(os.sep, "/"), f)))
+        return sorted(out)
+
+
+def open_input(path):
+    if os.path.isdir(path):
+        return DirFS(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    data = decompress(data)  # whole-archive gzip / zstd
+    return TarFS(data, os.path.basename(path))
+
+
+# --------------------------------------------------------------------------
+# analysis
+# --------------------------------------------------------------------------
+
+class Analysis:
+    def __init__(self):
+        self.images = {}      # id -> dict
+        self.layer_cache = {}  # diff_id -> stats
+        self.notes = []
+        self.v1_layers = []
+
+    def layer(self, raw, expected_diff_id, where):
+        st = layer_stats(raw)
+        got = "sha256:" + st["sha256"]
+        if got != expected_diff_id:
+            die("%s: diff_id mismatch: computed %s, config says %s" % (where, got, expected_diff_id))
+        prev = self.layer_cache.get(got)
+        if prev is not None and prev != st:
+            die("%s: same diff_id, different stats?!" % where)
+        self.layer_cache[got] = st
+        return st
+
+    def add_image(self, cfg_bytes, refs, layer_raws, where):
+        """layer_raws: list of stored layer bytes, in config order."""
+        cfg = json.loads(cfg_bytes)
+        img_id = "sha256:" + hashlib.sha256(cfg_bytes).hexdigest()
+        diff_ids = (cfg.get("rootfs") or {}).get("diff_ids") or []
+        if len(diff_ids) != len(layer_raws):
+            die("%s: %d layers but config has %d diff_ids" % (where, len(layer_raws), len(diff_ids)))
+        hist = [h for h in (cfg.get("history") or []) if not h.get("empty_layer")]
+        if len(hist) == len(diff_ids):
+            created = [h.get("created_by") for h in hist]
+        else:
+            created = [None] * len(diff_ids)
+        layers = []
+        for i, (raw, did) in enumerate(zip(layer_raws, diff_ids)):
+            st = self.layer(raw, did, "%s layer %d" % (where, i))
+            layers.append({
+                "diff_id": did, "tar_size": st["tar_size"], "content_size": st["content_size"],
+                "files": st["files"], "whiteouts": st["whiteouts"],
+                "opaque_whiteouts": st["opaque_whiteouts"], "created_by": created[i]})
+        img = self.images.get(img_id)
+        if img is None:
+            self.images[img_id] = {"refs": set(refs), "id": img_id,
+                                   "os": cfg.get("os"), "architecture": cfg.get("architecture"),
+                                   "layers": layers}
+        else:
+            if [l["diff_id"] for l in img["layers"]] != [l["diff_id"] for l in layers]:
+                die("%s: image %s seen with different layers" % (where, img_id))
+            img["refs"].update(refs)
+
+    # ---- docker save (manifest.json) ----
+    def legacy(self, fs):
+        man = json.loads(fs.read("manifest.json"))
+        for n, ent in enumerate(man):
+            where = "%s manifest.json[%d]" % (fs.label, n)
+            cfg = fs.read(ent["Config"])
+            raws = [fs.read(p) for p in ent.get("Layers") or []]
+            self.add_image(cfg, ent.get("RepoTags") or [], raws, where)
+
+    # ---- OCI layout ----
+    def blob(self, fs, d):
+        dg = d["digest"]
+        alg, hexd = dg.split(":", 1)
+        data = fs.read("blobs/%s/%s" % (alg, hexd))
+        if alg == "sha256" and hashlib.sha256(data).hexdigest() != hexd:
+            die("%s: blob %s digest mismatch" % (fs.label, dg))
+        if "size" in d and d["size"] != len(data):
+            die("%s: blob %s size %d != descriptor %d" % (fs.label, dg, len(data), d["size"]))
+        return data
+
+    @staticmethod
+    def refs_of(d):
+        a = d.get("annotations") or {}
+        r = a.get("io.containerd.image.name") or a.get("org.opencontainers.image.ref.name")
+        return [r] if r else []
+
+    def walk(self, fs, index, refs, path):
+        for d in index.get("manifests") or []:
+            own = self.refs_of(d)
+            r = own if own else refs
+            mt = d.get("mediaType")
+            if d["digest"] in path:
+                continue  # cycle guard
+            data = self.blob(fs, d)
+            if mt is None:
+                mt = json.loads(data).get("mediaType")
+            if mt in INDEX_TYPES:
+                self.walk(fs, json.loads(data), r, path | {d["digest"]})
+            elif mt in MANIFEST_TYPES:
+                self.manifest(fs, d, json.loads(data), r)
+
+    def manifest(self, fs, d, m, refs):
+        ann = d.get("annotations") or {}
+        plat = d.get("platform") or {}
+        if "vnd.docker.reference.type" in ann:
+            return  # attestation / builder manifests
+        if plat.get("os") == "unknown" and plat.get("architecture") == "unknown":
+            return
+        if (m.get("config") or {}).get("mediaType") not in CONFIG_TYPES:
+            return
+        all_layers = m.get("layers") or []
+        tar_layers = [l for l in all_layers
+                      if (l.get("mediaType") or "").startswith(LAYER_TYPE_PREFIXES)]
+        if all_layers and not tar_layers:
+            return  # artifact that borrows the image-config media type (regclient a-docker)
+        cfg = self.blob(fs, m["config"])
+        if "rootfs" not in json.loads(cfg):
+            return  # not a real image config (e.g. "{}")
+        raws = [self.blob(fs, l) for l in tar_layers]
+        self.add_image(cfg, refs, raws, "%s manifest %s" % (fs.label, d["digest"]))
+
+    def oci(self, fs):
+        self.walk(fs, json.loads(fs.read("index.json")), [], frozenset())
+
+    # ---- pre-1.10 ----
+    def pre110(self, fs):
+        self.notes.append("%s: pre-1.10 docker save archive (no manifest.json or index.json): "
+                          "no image configs or diff_ids exist; images not reported"
+                          % fs.label)
+        ids = sorted({n.split("/")[0] for n in fs.names()
+                      if n.count("/") == 1 and n.endswith("/layer.tar")})
+        parent = {}
+        for i in ids:
+            j = json.loads(fs.read(i + "/json")) if fs.exists(i + "/json") else {}
+            parent[i] = j.get("parent") or ""
+
+        def depth(i, seen=()):
+            p = parent.get(i)
+            if not p or p in seen or p not in parent:
+                return 0
+            return 1 + depth(p, seen + (i,))
+        for i in sorted(ids, key=lambda x: (depth(x), x)):
+            st = layer_stats(fs.read(i + "/layer.tar"))
+            self.v1_layers.append({"id": i, "sha256": "sha256:" + st["sha256"],
+                                   "tar_size": st["tar_size"],
+                                   "content_size": st["content_size"], "files": st["files"]})
+
+    def add_input(self, path):
+        fs = open_input(path)
+        has_manifest = fs.exists("manifest.json")
+        has_index = fs.exists("index.json")
+        if has_manifest:
+            self.legacy(fs)
+        if has_index:
+            self.oci(fs)
+        if not has_manifest and not has_index:
+            if fs.exists("repositories"):
+                self.pre110(fs)
+            else:
+                die("%s: not a docker save archive or OCI layout" % fs.label)
+
+    def result(self):
+        imgs = sorted(self.images.values(), key=lambda x: x["id"])
+        users = {}
+        for img in imgs:
+            for l in img["layers"]:
+                users.setdefault(l["diff_id"], set()).add(img["id"])
+        out_imgs = []
+        naive = 0
+        positions = 0
+        for img in imgs:
+            size = sum(l["content_size"] for l in img["layers"])
+            shared = sum(l["content_size"] for l in img["layers"]
+                         if len(users[l["diff_id"]] - {img["id"]}) > 0)
+            naive += size
+            positions += len(img["layers"])
+            out_imgs.append({
+                "refs": sorted(img["refs"]), "id": img["id"], "os": img["os"],
+                "architecture": img["architecture"], "size": size, "shared_size": shared,
+                "unique_size": size - shared, "layers": img["layers"]})
+        dedup = sum(self.layer_cache[d]["content_size"] for d in users)
+        doc = {"schema": "layerlens/v1", "images": out_imgs,
+               "totals": {"images": len(imgs), "layers": positions, "unique_layers": len(users),
+                          "naive_size": naive, "dedup_size": dedup}}
+        if self.notes:
+            doc["notes"] = self.notes
+        if self.v1_layers:
+            doc["v1_layers"] = self.v1_layers
+        return doc
+
+
+def main(argv):
+    if not argv:
+        print("usage: oracle.py INPUT...", file=sys.stderr)
+        return 2
+    a = Analysis()
+    try:
+        for p in argv:
+            a.add_input(p)
+    except (OracleError, OSError, tarfile.TarError, ValueError, KeyError) as e:
+        print("oracle: error: %s" % e, file=sys.stderr)
+        return 1
+    json.dump(a.result(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
