@@ -47,6 +47,17 @@ class OracleError(Exception):
     pass
 
 
+def familiar(ref):
+    """Docker's familiar form: drop docker.io/ (and library/ for official images)."""
+    for prefix in ("docker.io/", "index.docker.io/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix):]
+            if ref.startswith("library/") and "/" not in ref[len("library/"):]:
+                ref = ref[len("library/"):]
+            break
+    return ref
+
+
 def die(msg):
     raise OracleError(msg)
 
@@ -217,6 +228,7 @@ class Analysis:
 
     def add_image(self, cfg_bytes, refs, layer_raws, where):
         """layer_raws: list of stored layer bytes, in config order."""
+        refs = [familiar(r) for r in refs]
         cfg = json.loads(cfg_bytes)
         img_id = "sha256:" + hashlib.sha256(cfg_bytes).hexdigest()
         diff_ids = (cfg.get("rootfs") or {}).get("diff_ids") or []

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use layerlens::{Analyzer, Options, Platform, Report, Verify};
 
 #[derive(Parser, Debug)]
-#[command(name = "layerlens", version, about = "Explain where the bytes of container images go")]
+#[command(
+    name = "layerlens",
+    version,
+    about = "Explain where the bytes of container images go"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -79,7 +83,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
     let opts = Options {
-        verify: if args.no_verify { Verify::Trust } else { Verify::Full },
+        verify: if args.no_verify {
+            Verify::Trust
+        } else {
+            Verify::Full
+        },
         threads: args.threads,
         platform,
         ..Options::default()
@@ -91,7 +99,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         Format::Table => layerlens::present::analyze_table(&report, args.width),
     };
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).context("writing to standard output")?;
+    stdout
+        .write_all(text.as_bytes())
+        .context("writing to standard output")?;
     stdout.flush().context("writing to standard output")?;
     Ok(())
 }

@@ -1,13 +1,13 @@
 //! The orchestrator: open every input, read its metadata, analyse each unique layer
 //! once in parallel (largest first), verify, and assemble an [`ImageSet`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::digest::Digest;
 use crate::error::{DigestSubject, Error, Location, Result};
-use crate::layer::{self, LayerReport};
+use crate::layer::{self, Compression, LayerReport};
 use crate::manifest::{self, ArchiveFormat, ImageSpec};
 use crate::options::{Options, ProgressEvent, Verify};
 use crate::source::{self, clone_err, Member, Store};
@@ -19,6 +19,13 @@ pub struct ImageLayer {
     pub diff_id: Digest,
     /// The stored blob's media type, when a descriptor gave one.
     pub media_type: Option<String>,
+    /// The stored blob's digest: computed when this copy was the one analysed, else
+    /// the one its descriptor or name promises.
+    pub stored_digest: Option<Digest>,
+    /// The stored blob's size in this image's input.
+    pub stored_size: u64,
+    /// The stored blob's compression in this image's input, by magic bytes.
+    pub compression: Compression,
     /// The history entry that made this layer (`empty_layer` entries skipped).
     pub created_by: Option<String>,
     /// That history entry's time.
@@ -95,7 +102,10 @@ impl ImageSet {
                 if hex.len() < 4 {
                     return None;
                 }
-                let mut hits = self.images.iter().filter(|i| i.id.encoded().starts_with(hex));
+                let mut hits = self
+                    .images
+                    .iter()
+                    .filter(|i| i.id.encoded().starts_with(hex));
                 let first = hits.next()?;
                 hits.next().is_none().then_some(first)
             })
@@ -209,6 +219,10 @@ impl Analyzer {
                 Ok((job.key.clone(), report))
             })
             .collect();
+        let analysed_from: HashMap<Digest, (usize, String)> = jobs
+            .iter()
+            .map(|j| (j.key.clone(), (j.store, j.member.clone())))
+            .collect();
         let mut by_key: HashMap<Digest, LayerReport> = HashMap::with_capacity(results.len());
         for r in results {
             let (k, rep) = r?;
@@ -226,7 +240,8 @@ impl Analyzer {
             let store = &stores[si];
             notes.extend(res.notes);
             for spec in res.images {
-                let image = self.assemble(store, &spec, &by_key, &mut layers)?;
+                let image =
+                    self.assemble(si, store, &spec, &by_key, &analysed_from, &mut layers)?;
                 match images.get_mut(&image.id) {
                     Some(existing) => {
                         let refs: BTreeSet<String> =
@@ -252,9 +267,11 @@ impl Analyzer {
 
     fn assemble(
         &self,
+        store_index: usize,
         store: &Store,
         spec: &ImageSpec,
         by_key: &HashMap<Digest, LayerReport>,
+        analysed_from: &HashMap<Digest, (usize, String)>,
         layers: &mut BTreeMap<Digest, LayerReport>,
     ) -> Result<Image> {
         let image_name = spec
@@ -289,7 +306,12 @@ impl Analyzer {
                 // Trust mode and no diff_id anywhere (pre-1.10): key by the v1 id.
                 (None, _, false) => key.clone(),
             };
-            if self.opts.verify == Verify::Full {
+            // The stored blob was read only if this copy is the one that was analysed;
+            // other copies of the same diff_id are not read again.
+            let this_copy = analysed_from
+                .get(&key)
+                .is_some_and(|(s, m)| *s == store_index && *m == l.member);
+            if self.opts.verify == Verify::Full && this_copy {
                 if let (Some(expected), Some(found)) = (&l.stored_digest, &report.stored_digest) {
                     if expected.algorithm() == "sha256" && expected != found {
                         return Err(Error::DigestMismatch {
@@ -322,9 +344,28 @@ impl Analyzer {
                 Some((_, cmd)) => (cmd.clone(), None, None),
                 None => history.get(i).cloned().unwrap_or_default(),
             };
+            let (stored_digest, stored_size, compression) = if this_copy {
+                (
+                    report
+                        .stored_digest
+                        .clone()
+                        .or_else(|| l.stored_digest.clone()),
+                    report.stored_size,
+                    report.compression,
+                )
+            } else {
+                (
+                    l.stored_digest.clone(),
+                    store.len(&l.member)?,
+                    store.compression(&l.member)?,
+                )
+            };
             out_layers.push(ImageLayer {
                 diff_id,
                 media_type: l.media_type.clone(),
+                stored_digest,
+                stored_size,
+                compression,
                 created_by,
                 created,
                 comment,
@@ -374,8 +415,9 @@ fn layer_key(store: &Store, l: &manifest::LayerSpec) -> Digest {
         Some(d) => d.clone(),
         None => {
             let v1 = l.v1.as_ref().map(|(id, _)| id.as_str()).unwrap_or("");
-            Digest::parse(&format!("v1:{v1}"))
-                .unwrap_or_else(|| Digest::sha256_of(format!("{}\0{}", store.input, l.member).as_bytes()))
+            Digest::parse(&format!("v1:{v1}")).unwrap_or_else(|| {
+                Digest::sha256_of(format!("{}\0{}", store.input, l.member).as_bytes())
+            })
         }
     }
 }

@@ -30,7 +30,10 @@ impl Digest {
         if alg == "sha256" && !is_sha256_hex(enc) {
             return None;
         }
-        if !enc.bytes().all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b)) {
+        if !enc
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b))
+        {
             return None;
         }
         Some(Digest(s.to_string()))

@@ -251,7 +251,8 @@ impl<'o, R: Read> Tap<'o, R> {
     pub(crate) fn finish(self) -> (u64, Option<Digest>) {
         (
             self.count,
-            self.hasher.map(|h| Digest::from_sha256(&h.finalize().into())),
+            self.hasher
+                .map(|h| Digest::from_sha256(&h.finalize().into())),
         )
     }
 }
@@ -317,7 +318,13 @@ pub(crate) fn looks_like_tar(head: &[u8]) -> bool {
     let computed: u32 = head[..512]
         .iter()
         .enumerate()
-        .map(|(i, &b)| if (148..156).contains(&i) { 32 } else { b as u32 })
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                b as u32
+            }
+        })
         .sum();
     stored == Some(computed)
 }
@@ -366,7 +373,13 @@ pub(crate) fn analyze_layer_inner<R: Read>(
         ))),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(rest)?),
     };
-    let mut tar_stream = Tap::new(decoded, verify, limits.max_layer_bytes, "max_layer_bytes", opts);
+    let mut tar_stream = Tap::new(
+        decoded,
+        verify,
+        limits.max_layer_bytes,
+        "max_layer_bytes",
+        opts,
+    );
 
     let mut report = walk_tar(&mut tar_stream, opts, visit)?;
 
@@ -475,9 +488,7 @@ fn walk_tar<R: Read>(
             tar::EntryType::Directory => EntryKind::Directory,
             tar::EntryType::Symlink => EntryKind::Symlink,
             tar::EntryType::Link => EntryKind::Hardlink,
-            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
-                EntryKind::Other
-            }
+            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => EntryKind::Other,
             _ => EntryKind::Other,
         };
         // Extended headers are consumed by tar-rs itself; anything left here is a member.

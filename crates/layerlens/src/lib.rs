@@ -43,6 +43,9 @@
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// Errors are rare and carry their whole location (input, member, layer, image) by
+// design; boxing it would only move the allocation.
+#![allow(clippy::result_large_err)]
 
 mod analysis;
 mod digest;
@@ -62,7 +65,5 @@ pub use layer::{
     LayerReport, OPAQUE_MARKER, WHITEOUT_PREFIX,
 };
 pub use manifest::{ArchiveFormat, History, ImageConfig, RootFs};
-pub use options::{
-    KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify,
-};
+pub use options::{KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify};
 pub use report::{ImageReport, LayerEntry, Report, Totals, SCHEMA};

@@ -249,7 +249,9 @@ pub(crate) fn resolve(store: &Store, opts: &Options) -> Result<Resolved> {
             if existing.manifest_digest.is_none() {
                 existing.manifest_digest = img.manifest_digest;
             }
-            if existing.format == ArchiveFormat::DockerArchive && img.format == ArchiveFormat::DockerOci {
+            if existing.format == ArchiveFormat::DockerArchive
+                && img.format == ArchiveFormat::DockerOci
+            {
                 existing.format = ArchiveFormat::DockerOci;
             }
         } else {
@@ -330,8 +332,17 @@ fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) ->
         let (resolved_config, _) = store.resolve(&config_member).map_err(|e| e.within(&at))?;
         let promised = digest_in_name(&config_member).or_else(|| digest_in_name(&resolved_config));
         let (id, config) = read_config(store, &config_member, promised.as_ref(), opts)?;
-        let refs: BTreeSet<String> = entry.repo_tags.unwrap_or_default().into_iter().collect();
-        let image_name = refs.iter().next().cloned().unwrap_or_else(|| id.to_string());
+        let refs: BTreeSet<String> = entry
+            .repo_tags
+            .unwrap_or_default()
+            .iter()
+            .map(|r| familiar_ref(r))
+            .collect();
+        let image_name = refs
+            .iter()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| id.to_string());
         if !platform_ok(&opts.platform, &config) {
             out.notes.push(format!(
                 "{}: {image_name} skipped: platform {}/{} does not match --platform",
@@ -356,9 +367,9 @@ fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) ->
         }
         let mut layers = Vec::with_capacity(ids.len());
         for (member, diff_id) in layer_members.iter().zip(ids) {
-            let (resolved, _) = store.resolve(member).map_err(|e| {
-                e.within(&at.clone().image(&image_name).layer(diff_id.as_str()))
-            })?;
+            let (resolved, _) = store
+                .resolve(member)
+                .map_err(|e| e.within(&at.clone().image(&image_name).layer(diff_id.as_str())))?;
             // Only Docker 25+'s `blobs/sha256/<hex>` names promise the stored digest;
             // older names (`<v1id>/layer.tar`, kaniko's `<hex>.tar.gz`) are not checked.
             let stored_digest = if resolved.starts_with("blobs/") {
@@ -434,7 +445,10 @@ fn read_blob(
 
 fn is_index(media_type: Option<&str>, doc: &ManifestOrIndex) -> bool {
     matches!(media_type, Some(OCI_INDEX) | Some(DOCKER_LIST))
-        || matches!(doc.media_type.as_deref(), Some(OCI_INDEX) | Some(DOCKER_LIST))
+        || matches!(
+            doc.media_type.as_deref(),
+            Some(OCI_INDEX) | Some(DOCKER_LIST)
+        )
         || (doc.manifests.is_some() && doc.config.is_none())
 }
 
@@ -449,16 +463,28 @@ fn is_tar_layer(media_type: Option<&str>) -> bool {
     }
 }
 
+/// Docker's familiar form of a reference: `docker.io/library/alpine:3` → `alpine:3`,
+/// `docker.io/acme/web:2` → `acme/web:2`. Other registries are kept as they are.
+pub fn familiar_ref(r: &str) -> String {
+    for prefix in ["docker.io/", "index.docker.io/"] {
+        if let Some(rest) = r.strip_prefix(prefix) {
+            return match rest.strip_prefix("library/") {
+                Some(name) if !name.contains('/') => name.to_string(),
+                _ => rest.to_string(),
+            };
+        }
+    }
+    r.to_string()
+}
+
 fn refs_of(d: &Descriptor) -> Vec<String> {
     let ann = match &d.annotations {
         Some(a) => a,
         None => return Vec::new(),
     };
-    if let Some(name) = ann.get("io.containerd.image.name") {
-        return vec![name.clone()];
-    }
-    ann.get("org.opencontainers.image.ref.name")
-        .map(|n| vec![n.clone()])
+    ann.get("io.containerd.image.name")
+        .or_else(|| ann.get("org.opencontainers.image.ref.name"))
+        .map(|n| vec![familiar_ref(n)])
         .unwrap_or_default()
 }
 
@@ -466,10 +492,19 @@ struct OciWalk<'a> {
     store: &'a Store,
     opts: &'a Options,
     format: ArchiveFormat,
-    visited: BTreeSet<Digest>,
+    visits: u64,
 }
 
-fn resolve_oci(store: &Store, opts: &Options, format: ArchiveFormat, out: &mut Resolved) -> Result<()> {
+/// Most manifest and index descriptors walked in one input (a guard against crafted
+/// indexes that fan out exponentially).
+const MAX_DESCRIPTOR_VISITS: u64 = 100_000;
+
+fn resolve_oci(
+    store: &Store,
+    opts: &Options,
+    format: ArchiveFormat,
+    out: &mut Resolved,
+) -> Result<()> {
     let at = store.at("index.json");
     let bytes = store.read_small("index.json", opts.limits.max_json_bytes)?;
     let index: ManifestOrIndex = parse_json(&bytes, &at)?;
@@ -477,10 +512,10 @@ fn resolve_oci(store: &Store, opts: &Options, format: ArchiveFormat, out: &mut R
         store,
         opts,
         format,
-        visited: BTreeSet::new(),
+        visits: 0,
     };
     for d in index.manifests.unwrap_or_default() {
-        walk.descriptor(&d, &refs_of(&d), 0, true, &at, out)?;
+        walk.descriptor(&d, &refs_of(&d), &[], true, &at, out)?;
     }
     Ok(())
 }
@@ -490,12 +525,13 @@ impl OciWalk<'_> {
         &mut self,
         d: &Descriptor,
         refs: &[String],
-        depth: u32,
+        path: &[Digest],
         top: bool,
         parent: &Location,
         out: &mut Resolved,
     ) -> Result<()> {
         let input = &self.store.input;
+        let depth = path.len() as u32;
         if depth > self.opts.limits.max_index_depth {
             return Err(Error::LimitExceeded {
                 at: parent.clone(),
@@ -504,11 +540,22 @@ impl OciWalk<'_> {
             });
         }
         let (digest, member) = blob_member(d, parent)?;
-        if let Some(ann) = &d.annotations {
-            if ann.get("vnd.docker.reference.type").map(String::as_str) == Some("attestation-manifest") {
-                out.notes.push(format!("{input}: attestation manifest {digest} skipped"));
-                return Ok(());
-            }
+        if let Some(kind) = d
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get("vnd.docker.reference.type"))
+        {
+            out.notes
+                .push(format!("{input}: {kind} manifest {digest} skipped"));
+            return Ok(());
+        }
+        if d.platform.as_ref().is_some_and(|p| {
+            p.os.as_deref() == Some("unknown") && p.architecture.as_deref() == Some("unknown")
+        }) {
+            out.notes.push(format!(
+                "{input}: unknown/unknown manifest {digest} skipped"
+            ));
+            return Ok(());
         }
         if let (Some(filter), Some(p)) = (&self.opts.platform, &d.platform) {
             if !filter.matches(
@@ -519,14 +566,21 @@ impl OciWalk<'_> {
                 return Ok(());
             }
         }
-        if !self.visited.insert(digest.clone()) {
-            // Shared by several indexes (or a cycle): walk it once, but keep its refs.
-            for img in out.images.iter_mut() {
-                if img.manifest_digest.as_ref() == Some(&digest) {
-                    img.refs.extend(refs.iter().cloned());
-                }
-            }
+        // A cycle guard along the current path only: a manifest reached through two
+        // refs is walked twice so that both refs reach its images (they merge by id).
+        if path.contains(&digest) {
+            out.notes.push(format!(
+                "{input}: index cycle through {digest}; not followed again"
+            ));
             return Ok(());
+        }
+        self.visits += 1;
+        if self.visits > MAX_DESCRIPTOR_VISITS {
+            return Err(Error::LimitExceeded {
+                at: parent.clone(),
+                limit: "descriptor visits",
+                max: MAX_DESCRIPTOR_VISITS,
+            });
         }
         if !self.store.contains(&member) {
             if top {
@@ -558,14 +612,18 @@ impl OciWalk<'_> {
         let doc: ManifestOrIndex = parse_json(&bytes, &at)?;
         if is_index(d.media_type.as_deref(), &doc) {
             for child in doc.manifests.unwrap_or_default() {
-                let mut child_refs = refs.to_vec();
-                child_refs.extend(refs_of(&child));
-                self.descriptor(&child, &child_refs, depth + 1, false, &at, out)?;
+                // A descriptor's own ref wins; otherwise it inherits the nearest above.
+                let own = refs_of(&child);
+                let child_refs = if own.is_empty() { refs.to_vec() } else { own };
+                let mut child_path = path.to_vec();
+                child_path.push(digest.clone());
+                self.descriptor(&child, &child_refs, &child_path, false, &at, out)?;
             }
             return Ok(());
         }
         let Some(config_desc) = doc.config else {
-            out.notes.push(format!("{input}: manifest {digest} has no config; skipped"));
+            out.notes
+                .push(format!("{input}: manifest {digest} has no config; skipped"));
             return Ok(());
         };
         let config_type = config_desc.media_type.as_deref().unwrap_or("");
@@ -576,7 +634,10 @@ impl OciWalk<'_> {
             return Ok(());
         }
         let layers = doc.layers.unwrap_or_default();
-        if let Some(bad) = layers.iter().find(|l| !is_tar_layer(l.media_type.as_deref())) {
+        if let Some(bad) = layers
+            .iter()
+            .find(|l| !is_tar_layer(l.media_type.as_deref()))
+        {
             out.notes.push(format!(
                 "{input}: manifest {digest} has a non-tar layer ({:?}); skipped",
                 bad.media_type.as_deref().unwrap_or("")
@@ -590,7 +651,8 @@ impl OciWalk<'_> {
                 missing: config_member,
             });
         }
-        let (id, config) = read_config(self.store, &config_member, Some(&config_digest), self.opts)?;
+        let (id, config) =
+            read_config(self.store, &config_member, Some(&config_digest), self.opts)?;
         if let Some(size) = config_desc.size {
             let len = self.store.len(&config_member)?;
             if size != len as i64 {
@@ -605,8 +667,18 @@ impl OciWalk<'_> {
         if !platform_ok(&self.opts.platform, &config) {
             return Ok(());
         }
-        if config.os.as_deref() == Some("unknown") && config.architecture.as_deref() == Some("unknown") {
-            out.notes.push(format!("{input}: unknown/unknown manifest {digest} skipped"));
+        if config.os.as_deref() == Some("unknown")
+            && config.architecture.as_deref() == Some("unknown")
+        {
+            out.notes.push(format!(
+                "{input}: unknown/unknown manifest {digest} skipped"
+            ));
+            return Ok(());
+        }
+        if config.rootfs.is_none() {
+            out.notes.push(format!(
+                "{input}: manifest {digest} has a config without rootfs; skipped as an artifact"
+            ));
             return Ok(());
         }
         let cat = self.store.at(&config_member).image(&image_name);
@@ -656,7 +728,10 @@ fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
     let mut by_top: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (repo, tags) in repos {
         for (tag, id) in tags {
-            by_top.entry(id).or_default().insert(format!("{repo}:{tag}"));
+            by_top
+                .entry(id)
+                .or_default()
+                .insert(format!("{repo}:{tag}"));
         }
     }
     out.notes.push(format!(
@@ -668,7 +743,11 @@ fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
         let mut current = Some(top.clone());
         let mut top_json: Option<V1Json> = None;
         while let Some(id) = current {
-            if chain.len() > 10_000 || chain.iter().any(|(c, _, _): &(String, String, Option<String>)| *c == id) {
+            if chain.len() > 10_000
+                || chain
+                    .iter()
+                    .any(|(c, _, _): &(String, String, Option<String>)| *c == id)
+            {
                 return Err(Error::Malformed {
                     at: store.at(&format!("{id}/json")),
                     reason: "v1 parent chain loops or is too long".into(),
@@ -676,7 +755,8 @@ fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
             }
             let jm = format!("{id}/json");
             let jat = store.at(&jm);
-            let json: V1Json = parse_json(&store.read_small(&jm, opts.limits.max_json_bytes)?, &jat)?;
+            let json: V1Json =
+                parse_json(&store.read_small(&jm, opts.limits.max_json_bytes)?, &jat)?;
             let layer_member = format!("{id}/layer.tar");
             let (resolved, _) = store.resolve(&layer_member).map_err(|e| e.within(&jat))?;
             let cmd = json

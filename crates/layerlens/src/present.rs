@@ -105,8 +105,8 @@ pub fn analyze_table(report: &Report, width: usize) -> String {
         let _ = writeln!(out, "{}", fit(&title, width));
         let _ = writeln!(
             out,
-            "  {:>3}  {:<12}  {:>10}  {:>9}  {}",
-            "#", "DIFF_ID", "SIZE", "FILES", "CREATED BY"
+            "  {:>3}  {:<12}  {:>10}  {:>9}  CREATED BY",
+            "#", "DIFF_ID", "SIZE", "FILES"
         );
         let cmd_w = width - (2 + 3 + 2 + 12 + 2 + 10 + 2 + 9 + 2);
         for (i, l) in img.layers.iter().enumerate() {
@@ -173,6 +173,9 @@ mod tests {
             short_command("/bin/sh -c #(nop)  CMD [\"sh\"]"),
             "CMD [\"sh\"]"
         );
-        assert_eq!(short_command("/bin/sh -c apt-get  update"), "RUN apt-get update");
+        assert_eq!(
+            short_command("/bin/sh -c apt-get  update"),
+            "RUN apt-get update"
+        );
     }
 }

@@ -140,7 +140,10 @@ impl Report {
                     .layers
                     .iter()
                     .map(|l| {
-                        let r = set.layers.get(&l.diff_id).expect("every image layer has a report");
+                        let r = set
+                            .layers
+                            .get(&l.diff_id)
+                            .expect("every image layer has a report");
                         size += r.content_size;
                         if users.get(&l.diff_id).copied().unwrap_or(0) > 1 {
                             shared += r.content_size;
@@ -148,10 +151,10 @@ impl Report {
                         LayerEntry {
                             diff_id: l.diff_id.clone(),
                             verified: r.verified,
-                            stored_digest: r.stored_digest.clone(),
-                            compression: r.compression,
+                            stored_digest: l.stored_digest.clone(),
+                            compression: l.compression,
                             media_type: l.media_type.clone(),
-                            stored_size: r.stored_size,
+                            stored_size: l.stored_size,
                             tar_size: r.tar_size,
                             content_size: r.content_size,
                             files: r.counts.files(),

@@ -158,6 +158,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The compression of a stored blob, from its first bytes.
+    pub(crate) fn compression(&self, path: &str) -> Result<Compression> {
+        let (resolved, member) = self.resolve(path)?;
+        match member {
+            Member::Analyzed(r) => Ok(r
+                .as_ref()
+                .as_ref()
+                .map_or(Compression::None, |r| r.compression)),
+            Member::Opaque { .. } => Ok(Compression::None),
+            _ => {
+                let mut head = [0u8; 4];
+                let mut reader = self.open(&resolved)?;
+                let n = layer::read_full(&mut reader, &mut head)
+                    .map_err(|e| Error::from_io(self.at(&resolved), e))?;
+                Ok(Compression::sniff(&head[..n]))
+            }
+        }
+    }
+}
+
 /// Positional reads over a range of a shared file: many threads read different layers
 /// of one archive without contending for a file cursor.
 struct RangeReader {
@@ -406,7 +427,8 @@ fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<S
             rejoined,
         ))),
         Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::new(rejoined).map_err(|e| Error::from_io(at.clone(), e))?,
+            zstd::stream::read::Decoder::new(rejoined)
+                .map_err(|e| Error::from_io(at.clone(), e))?,
         ),
     };
     let mut archive = tar::Archive::new(BufReader::with_capacity(256 << 10, decoded));
@@ -438,7 +460,8 @@ fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<S
         }
         let len = entry.size();
         let mut head = vec![0u8; layer::SNIFF_LEN];
-        let got = layer::read_full(&mut entry, &mut head).map_err(|e| Error::from_io(mat.clone(), e))?;
+        let got =
+            layer::read_full(&mut entry, &mut head).map_err(|e| Error::from_io(mat.clone(), e))?;
         head.truncate(got);
         let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());
         let is_json = matches!(first, Some(b'{') | Some(b'['));

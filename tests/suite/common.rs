@@ -1,0 +1,100 @@
+//! Helpers shared by the suite: where the fixtures are, and the projection of a report
+//! onto the oracle's schema.
+
+use std::path::PathBuf;
+
+use layerlens::{Analyzer, Options, Report};
+use serde_json::{json, Value};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> String {
+    repo_root()
+        .join("testdata/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The public samples beside the checkout. Missing samples fail the test under CI and
+/// skip it (loudly) elsewhere.
+pub fn public_dir() -> Option<PathBuf> {
+    let dir = repo_root().join("../shared/testdata/public");
+    if dir.join("SOURCES.md").exists() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "CI is set but the public samples are missing at {}",
+            dir.display()
+        );
+    }
+    eprintln!("skipping: public samples not found at {}", dir.display());
+    None
+}
+
+pub fn analyze(inputs: &[String]) -> Report {
+    analyze_with(inputs, Options::default())
+}
+
+pub fn analyze_with(inputs: &[String], opts: Options) -> Report {
+    let set = Analyzer::new(opts)
+        .analyze(inputs)
+        .unwrap_or_else(|e| panic!("analysing {inputs:?}: {e}"));
+    Report::new(&set)
+}
+
+/// Keep exactly the fields the oracle computes, in the oracle's shape.
+pub fn project(report: &Report) -> Value {
+    let images: Vec<Value> = report
+        .images
+        .iter()
+        .filter(|i| i.format != layerlens::ArchiveFormat::DockerV1)
+        .map(|i| {
+            json!({
+                "refs": i.refs,
+                "id": i.id,
+                "os": i.os,
+                "architecture": i.architecture,
+                "size": i.size,
+                "shared_size": i.shared_size,
+                "unique_size": i.unique_size,
+                "layers": i.layers.iter().map(|l| json!({
+                    "diff_id": l.diff_id,
+                    "tar_size": l.tar_size,
+                    "content_size": l.content_size,
+                    "files": l.files,
+                    "whiteouts": l.whiteouts,
+                    "opaque_whiteouts": l.opaque_whiteouts,
+                    "created_by": l.created_by,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let t = &report.totals;
+    json!({
+        "schema": report.schema,
+        "images": images,
+        "totals": {
+            "images": t.images,
+            "layers": t.layers,
+            "unique_layers": t.unique_layers,
+            "naive_size": t.naive_size,
+            "dedup_size": t.dedup_size,
+        }
+    })
+}
+
+/// The oracle's figures, without its extra sections (notes, pre-1.10 layers).
+pub fn expected(path: &str) -> Value {
+    let full = repo_root().join("testdata/expected").join(path);
+    let text = std::fs::read_to_string(&full)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", full.display()));
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    let obj = v.as_object_mut().unwrap();
+    obj.remove("notes");
+    obj.remove("v1_layers");
+    v
+}

@@ -1,0 +1,6 @@
+//! The workspace integration suite: one test binary, one module per area.
+
+mod common;
+mod malformed;
+mod oracle;
+mod short_reads;
