@@ -1,0 +1,153 @@
+//! The `layerlens` binary as a user runs it: output formats, exit codes, messages.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_layerlens"))
+}
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn analyze_prints_a_table_within_100_columns() {
+    let o = run(&["analyze", &fixture("legacy-two-images.tar")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("IMAGE"), "{out}");
+    assert!(out.contains("acme/app:1 (+1 more)"), "{out}");
+    assert!(out.contains("3 images, 8 layers (5 unique)"), "{out}");
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "line too wide: {line:?}");
+    }
+}
+
+#[test]
+fn analyze_json_is_the_v1_document() {
+    let o = run(&["analyze", "--format", "json", &fixture("docker25.tar")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema"], "layerlens/v1");
+    assert_eq!(v["images"][0]["refs"], serde_json::json!(["acme/web:2"]));
+    assert_eq!(v["totals"]["images"], 1);
+    let layers = v["images"][0]["layers"].as_array().unwrap();
+    assert!(layers.iter().all(|l| l["verified"] == true));
+}
+
+#[test]
+fn standard_input_is_one_streaming_pass() {
+    let file = std::fs::File::open(fixture("legacy-two-images.tar.gz")).unwrap();
+    let o = bin()
+        .args(["analyze", "--format", "json", "-"])
+        .stdin(Stdio::from(file))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut piped: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = run(&[
+        "analyze",
+        "--format",
+        "json",
+        &fixture("legacy-two-images.tar"),
+    ]);
+    let mut direct: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for v in [&mut piped, &mut direct] {
+        for img in v["images"].as_array_mut().unwrap() {
+            img.as_object_mut().unwrap().remove("sources");
+        }
+    }
+    assert_eq!(piped["images"][0]["layers"].as_array().unwrap().len(), 1);
+    assert_eq!(piped["images"], direct["images"]);
+    assert_eq!(piped["totals"], direct["totals"]);
+}
+
+#[test]
+fn a_diff_id_mismatch_exits_1_and_names_input_member_and_layer() {
+    let input = fixture("corrupt-diffid.tar");
+    let o = run(&["analyze", &input]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("layer diff_id mismatch"), "{err}");
+    assert!(err.contains(&input), "{err}");
+    assert!(err.contains("member \""), "{err}");
+    assert!(
+        err.contains("expected sha256:") && err.contains("found sha256:"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn trust_mode_skips_the_diff_id_check() {
+    let o = run(&["analyze", "--no-verify", &fixture("corrupt-diffid.tar")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_file_that_is_not_an_archive_exits_2() {
+    let dir = std::env::temp_dir().join(format!("layerlens-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("notes.txt");
+    std::fs::write(&path, "just some text, not a tar archive\n".repeat(40)).unwrap();
+    let o = run(&["analyze", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not an image archive"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["analyze", dir.join("missing.tar").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.tar"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn platform_filter_picks_one_image_of_a_multi_platform_index() {
+    let o = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--platform",
+        "linux/arm64",
+        &fixture("oci-multiplatform"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let images = v["images"].as_array().unwrap();
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0]["architecture"], "arm64");
+    let o = run(&[
+        "analyze",
+        "--platform",
+        "linux",
+        &fixture("oci-multiplatform"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = run(&["analyze"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
