@@ -15,7 +15,11 @@ fn main() -> Result<(), layerlens::Error> {
     for image in &report.images {
         println!(
             "{:<40} {:>10} total, {:>10} shared, {:>10} unique",
-            image.refs.first().map(String::as_str).unwrap_or("<untagged>"),
+            image
+                .refs
+                .first()
+                .map(String::as_str)
+                .unwrap_or("<untagged>"),
             human_size(image.size),
             human_size(image.shared_size),
             human_size(image.unique_size)

@@ -285,10 +285,10 @@ impl Analyzer {
         for (i, l) in spec.layers.iter().enumerate() {
             let key = layer_key(store, l);
             let report = by_key.get(&key).expect("every planned layer has a result");
-            let at = Location::input(&store.input)
-                .member(&l.member)
-                .image(&image_name)
-                .layer(key.as_str());
+            let at = Location::new(&store.input)
+                .with_member(&l.member)
+                .with_image(&image_name)
+                .with_layer(key.as_str());
             let diff_id = match (&l.diff_id, self.opts.verify, report.verified) {
                 (Some(expected), Verify::Full, true) => {
                     if report.diff_id != *expected {

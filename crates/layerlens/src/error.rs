@@ -9,64 +9,102 @@
 use std::fmt;
 use std::io;
 
-/// Where in the inputs an error happened.
+/// Where in the inputs an error happened: the input, and where known the archive
+/// member, the layer and the image.
 ///
-/// Each part is optional because an error can happen before the part is known
-/// (a broken outer archive has no member yet).
+/// Boxed inside, so that errors stay one pointer wide however much they say.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Location {
-    /// The input as the user named it (`image.tar`, `oci-dir/`, `-` for standard input).
-    pub input: String,
-    /// The member inside the input archive or directory (`blobs/sha256/…`, `abc/layer.tar`).
-    pub member: Option<String>,
-    /// The layer, as a diff_id when known.
-    pub layer: Option<String>,
-    /// The image, as its first ref or its id.
-    pub image: Option<String>,
+pub struct Location(Box<LocationParts>);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct LocationParts {
+    input: String,
+    member: Option<String>,
+    layer: Option<String>,
+    image: Option<String>,
 }
 
 impl Location {
-    /// A location that only names the input.
-    pub fn input(input: impl Into<String>) -> Self {
-        Location {
+    /// A location that names the input as the user gave it (`image.tar`, `oci-dir/`,
+    /// `-` for standard input).
+    pub fn new(input: impl Into<String>) -> Self {
+        Location(Box::new(LocationParts {
             input: input.into(),
-            ..Location::default()
+            ..LocationParts::default()
+        }))
+    }
+
+    /// The same location with a member of the input (`blobs/sha256/…`, `abc/layer.tar`).
+    pub fn with_member(mut self, member: impl Into<String>) -> Self {
+        self.0.member = Some(member.into());
+        self
+    }
+
+    /// The same location with a layer (its diff_id when known).
+    pub fn with_layer(mut self, layer: impl Into<String>) -> Self {
+        self.0.layer = Some(layer.into());
+        self
+    }
+
+    /// The same location with an image (its first ref, or its id).
+    pub fn with_image(mut self, image: impl Into<String>) -> Self {
+        self.0.image = Some(image.into());
+        self
+    }
+
+    /// The input.
+    pub fn input(&self) -> &str {
+        &self.0.input
+    }
+
+    /// The archive member, if known.
+    pub fn member(&self) -> Option<&str> {
+        self.0.member.as_deref()
+    }
+
+    /// The layer, if known.
+    pub fn layer(&self) -> Option<&str> {
+        self.0.layer.as_deref()
+    }
+
+    /// The image, if known.
+    pub fn image(&self) -> Option<&str> {
+        self.0.image.as_deref()
+    }
+
+    /// Fill in the parts that are still unknown from `outer`.
+    fn fill_from(&mut self, outer: &Location) {
+        let (me, outer) = (&mut *self.0, &*outer.0);
+        if me.input.is_empty() {
+            me.input = outer.input.clone();
         }
-    }
-
-    /// The same location with a member.
-    pub fn member(mut self, member: impl Into<String>) -> Self {
-        self.member = Some(member.into());
-        self
-    }
-
-    /// The same location with a layer.
-    pub fn layer(mut self, layer: impl Into<String>) -> Self {
-        self.layer = Some(layer.into());
-        self
-    }
-
-    /// The same location with an image.
-    pub fn image(mut self, image: impl Into<String>) -> Self {
-        self.image = Some(image.into());
-        self
+        for (mine, theirs) in [
+            (&mut me.member, &outer.member),
+            (&mut me.layer, &outer.layer),
+            (&mut me.image, &outer.image),
+        ] {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        }
     }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.input.is_empty() {
+        let p = &*self.0;
+        f.write_str(if p.input.is_empty() {
             "<input>"
         } else {
-            &self.input
+            &p.input
         })?;
-        if let Some(member) = &self.member {
+        if let Some(member) = &p.member {
             write!(f, ", member {member:?}")?;
         }
-        if let Some(layer) = &self.layer {
+        if let Some(layer) = &p.layer {
             write!(f, ", layer {layer}")?;
         }
-        if let Some(image) = &self.image {
+        if let Some(image) = &p.image {
             write!(f, ", image {image}")?;
         }
         Ok(())
@@ -226,18 +264,7 @@ impl Error {
     /// Fill in the parts of the location that are still unknown.
     pub(crate) fn within(mut self, outer: &Location) -> Self {
         if let Some(at) = self.location_mut() {
-            if at.input.is_empty() {
-                at.input = outer.input.clone();
-            }
-            if at.member.is_none() {
-                at.member = outer.member.clone();
-            }
-            if at.layer.is_none() {
-                at.layer = outer.layer.clone();
-            }
-            if at.image.is_none() {
-                at.image = outer.image.clone();
-            }
+            at.fill_from(outer);
         }
         self
     }
@@ -293,3 +320,40 @@ impl StreamAbort {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_stay_small_and_say_where() {
+        // Results travel through hot loops; the location lives behind one pointer.
+        assert!(
+            std::mem::size_of::<Error>() <= 64,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+        let at = Location::new("a.tar")
+            .with_member("x/layer.tar")
+            .with_layer("sha256:ab")
+            .with_image("acme/app:1");
+        assert_eq!(
+            at.to_string(),
+            "a.tar, member \"x/layer.tar\", layer sha256:ab, image acme/app:1"
+        );
+        let inner = Error::Malformed {
+            at: Location::default().with_member("m"),
+            reason: "bad".into(),
+        }
+        .within(
+            &Location::new("b.tar")
+                .with_member("ignored")
+                .with_image("img"),
+        );
+        assert_eq!(
+            inner.to_string(),
+            "b.tar, member \"m\", image img: malformed: bad"
+        );
+        assert!(!inner.is_integrity());
+    }
+}

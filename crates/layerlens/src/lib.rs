@@ -43,9 +43,6 @@
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
-// Errors are rare and carry their whole location (input, member, layer, image) by
-// design; boxing it would only move the allocation.
-#![allow(clippy::result_large_err)]
 
 mod analysis;
 mod digest;

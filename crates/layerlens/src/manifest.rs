@@ -235,7 +235,7 @@ pub(crate) fn resolve(store: &Store, opts: &Options) -> Result<Resolved> {
             resolve_v1(store, opts, &mut out)?;
         } else {
             return Err(Error::UnknownFormat {
-                at: Location::input(&store.input),
+                at: Location::new(&store.input),
                 reason: "no manifest.json, index.json or repositories member".into(),
             });
         }
@@ -352,12 +352,12 @@ fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) ->
             ));
             continue;
         }
-        let cat = store.at(&config_member).image(&image_name);
+        let cat = store.at(&config_member).with_image(&image_name);
         let ids = diff_ids(&config, &cat)?;
         let layer_members = entry.layers.unwrap_or_default();
         if layer_members.len() != ids.len() {
             return Err(Error::Malformed {
-                at: at.clone().image(&image_name),
+                at: at.clone().with_image(&image_name),
                 reason: format!(
                     "manifest.json lists {} layers but the config has {} diff_ids",
                     layer_members.len(),
@@ -367,9 +367,13 @@ fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) ->
         }
         let mut layers = Vec::with_capacity(ids.len());
         for (member, diff_id) in layer_members.iter().zip(ids) {
-            let (resolved, _) = store
-                .resolve(member)
-                .map_err(|e| e.within(&at.clone().image(&image_name).layer(diff_id.as_str())))?;
+            let (resolved, _) = store.resolve(member).map_err(|e| {
+                e.within(
+                    &at.clone()
+                        .with_image(&image_name)
+                        .with_layer(diff_id.as_str()),
+                )
+            })?;
             // Only Docker 25+'s `blobs/sha256/<hex>` names promise the stored digest;
             // older names (`<v1id>/layer.tar`, kaniko's `<hex>.tar.gz`) are not checked.
             let stored_digest = if resolved.starts_with("blobs/") {
@@ -681,11 +685,11 @@ impl OciWalk<'_> {
             ));
             return Ok(());
         }
-        let cat = self.store.at(&config_member).image(&image_name);
+        let cat = self.store.at(&config_member).with_image(&image_name);
         let ids = diff_ids(&config, &cat)?;
         if ids.len() != layers.len() {
             return Err(Error::Malformed {
-                at: at.image(&image_name),
+                at: at.with_image(&image_name),
                 reason: format!(
                     "manifest lists {} layers but the config has {} diff_ids",
                     layers.len(),
@@ -695,7 +699,10 @@ impl OciWalk<'_> {
         }
         let mut specs = Vec::with_capacity(layers.len());
         for (l, diff_id) in layers.iter().zip(ids) {
-            let lat = at.clone().image(&image_name).layer(diff_id.as_str());
+            let lat = at
+                .clone()
+                .with_image(&image_name)
+                .with_layer(diff_id.as_str());
             let (stored, member) = blob_member(l, &lat)?;
             let (resolved, _) = self.store.resolve(&member).map_err(|e| e.within(&lat))?;
             specs.push(LayerSpec {

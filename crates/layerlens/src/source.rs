@@ -56,7 +56,7 @@ const MAX_LINK_HOPS: usize = 16;
 
 impl Store {
     pub(crate) fn at(&self, member: &str) -> Location {
-        Location::input(&self.input).member(member)
+        Location::new(&self.input).with_member(member)
     }
 
     pub(crate) fn contains(&self, path: &str) -> bool {
@@ -72,7 +72,7 @@ impl Store {
                 Some(m) => return Ok((current, m)),
                 None => {
                     return Err(Error::MissingMember {
-                        at: Location::input(&self.input),
+                        at: Location::new(&self.input),
                         missing: current,
                     })
                 }
@@ -231,7 +231,7 @@ fn link_target(member: &str, target: &[u8], symlink: bool) -> String {
 /// standard input, an uncompressed tar (indexed), or a gzip/zstd-compressed tar
 /// (streamed once).
 pub(crate) fn open_input(input: &str, opts: &Options) -> Result<Store> {
-    let at = Location::input(input);
+    let at = Location::new(input);
     if input == "-" {
         let stdin = io::stdin().lock();
         return scan_stream(input, Box::new(stdin), opts);
@@ -270,7 +270,7 @@ pub(crate) fn open_input(input: &str, opts: &Options) -> Result<Store> {
 
 /// Index an uncompressed tar: headers only, seeking over data.
 fn index_tar(input: &str, file: File, opts: &Options) -> Result<Store> {
-    let at = Location::input(input);
+    let at = Location::new(input);
     let shared = Arc::new(file.try_clone().map_err(|e| Error::Io {
         at: at.clone(),
         source: e,
@@ -292,7 +292,7 @@ fn index_tar(input: &str, file: File, opts: &Options) -> Result<Store> {
             return Err(Error::Interrupted);
         }
         let path = layer::normalize_path(&entry.path_bytes());
-        let mat = at.clone().member(&path);
+        let mat = at.clone().with_member(&path);
         add_member(&mut members, &path, opts, &mat)?;
         let offset = entry.raw_file_position();
         let len = entry.size();
@@ -352,7 +352,7 @@ fn scan_dir(input: &str, root: &Path, opts: &Options) -> Result<Store> {
     let mut members = BTreeMap::new();
     let mut stack = vec![(root.to_path_buf(), String::new(), 0u32)];
     while let Some((dir, prefix, depth)) = stack.pop() {
-        let at = Location::input(input).member(&prefix);
+        let at = Location::new(input).with_member(&prefix);
         if depth > 64 {
             return Err(Error::LimitExceeded {
                 at,
@@ -375,7 +375,7 @@ fn scan_dir(input: &str, root: &Path, opts: &Options) -> Result<Store> {
             } else {
                 format!("{prefix}/{name}")
             };
-            let mat = Location::input(input).member(&rel);
+            let mat = Location::new(input).with_member(&rel);
             add_member(&mut members, &rel, opts, &mat)?;
             // Never follow links on the host: a link is a member pointing at another member.
             let ft = ent.file_type().map_err(|e| Error::Io {
@@ -414,7 +414,7 @@ fn scan_dir(input: &str, root: &Path, opts: &Options) -> Result<Store> {
 /// every writer's output, so each layer-like blob is analysed as it passes and joined
 /// with the metadata afterwards.
 fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<Store> {
-    let at = Location::input(input);
+    let at = Location::new(input);
     let mut raw = raw;
     let mut head = [0u8; 4];
     let n = layer::read_full(&mut raw, &mut head).map_err(|e| Error::from_io(at.clone(), e))?;
@@ -444,7 +444,7 @@ fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<S
             return Err(Error::Interrupted);
         }
         let path = layer::normalize_path(&entry.path_bytes());
-        let mat = at.clone().member(&path);
+        let mat = at.clone().with_member(&path);
         add_member(&mut members, &path, opts, &mat)?;
         let etype = entry.header().entry_type();
         match etype {
