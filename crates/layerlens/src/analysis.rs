@@ -210,7 +210,8 @@ impl Analyzer {
                     },
                     _ => {
                         let reader = store.open(&job.member)?;
-                        let r = layer::analyze_layer_inner(reader, opts, &mut |_| {}, true)
+                        let mut visit = opts.visit_fn(&store.input, &job.member);
+                        let r = layer::analyze_layer_inner(reader, opts, &mut visit, true)
                             .map_err(|e| Error::from_io(at.clone(), e))?;
                         opts.report(ProgressEvent::LayerDone);
                         r

@@ -62,5 +62,7 @@ pub use layer::{
     LayerReport, OPAQUE_MARKER, WHITEOUT_PREFIX,
 };
 pub use manifest::{ArchiveFormat, History, ImageConfig, RootFs};
-pub use options::{KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify};
+pub use options::{
+    FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify,
+};
 pub use report::{ImageReport, LayerEntry, Report, Totals, SCHEMA};

@@ -131,6 +131,11 @@ pub enum ProgressEvent {
 /// Receives [`ProgressEvent`]s, from several threads at once.
 pub type ProgressFn = Arc<dyn Fn(ProgressEvent) + Send + Sync>;
 
+/// Receives every file record of every analysed layer as it streams past, with the
+/// input and the member that hold the layer. Called from worker threads, once per
+/// record of each unique layer (in a streamed input, of each layer-like blob).
+pub type FileVisitor = Arc<dyn Fn(&str, &str, &crate::FileRecord) + Send + Sync>;
+
 /// Everything that configures an analysis.
 #[derive(Clone, Default)]
 pub struct Options {
@@ -149,6 +154,9 @@ pub struct Options {
     pub interrupt: Option<Arc<AtomicBool>>,
     /// Progress sink.
     pub progress: Option<ProgressFn>,
+    /// Streams every file record to the caller; combine with [`KeepFiles::No`] to walk
+    /// every file of a large set without keeping any.
+    pub file_visitor: Option<FileVisitor>,
 }
 
 /// Whether per-file records are kept in memory.
@@ -171,6 +179,7 @@ impl std::fmt::Debug for Options {
             .field("keep_files", &self.keep_files)
             .field("interrupt", &self.interrupt.is_some())
             .field("progress", &self.progress.is_some())
+            .field("file_visitor", &self.file_visitor.is_some())
             .finish()
     }
 }
@@ -180,6 +189,19 @@ impl Options {
         self.interrupt
             .as_ref()
             .is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
+    /// A visitor for the layer in `member` of `input`: forwards to the file visitor.
+    pub(crate) fn visit_fn<'a>(
+        &'a self,
+        input: &'a str,
+        member: &'a str,
+    ) -> impl FnMut(&crate::FileRecord) + 'a {
+        move |rec| {
+            if let Some(v) = &self.file_visitor {
+                v(input, member, rec);
+            }
+        }
     }
 
     pub(crate) fn report(&self, event: ProgressEvent) {

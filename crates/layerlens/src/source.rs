@@ -474,7 +474,8 @@ fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<S
             Member::Buffered(Arc::new(bytes))
         } else if compression != Compression::None || layer::looks_like_tar(&head) {
             let chained = io::Cursor::new(head).chain(&mut entry);
-            let result = layer::analyze_layer_inner(chained, opts, &mut |_| {}, true)
+            let mut visit = opts.visit_fn(input, &path);
+            let result = layer::analyze_layer_inner(chained, opts, &mut visit, true)
                 .map_err(|e| Arc::new(Error::from_io(mat.clone(), e)));
             if let Err(e) = &result {
                 if matches!(e.as_ref(), Error::Interrupted | Error::LimitExceeded { .. }) {
