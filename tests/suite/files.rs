@@ -88,7 +88,8 @@ fn whiteouts_and_opaque_markers_name_what_they_hide() {
 
 #[test]
 fn a_visitor_sees_every_record_of_each_unique_layer_once_without_keeping_them() {
-    let seen: Arc<Mutex<Vec<(String, String, u64, EntryKind)>>> = Arc::default();
+    type Seen = (String, String, u64, EntryKind);
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let sink = seen.clone();
     let opts = Options {
         keep_files: KeepFiles::No,
