@@ -48,14 +48,21 @@
 #![allow(clippy::result_large_err)]
 
 mod analysis;
+pub mod chain;
 mod digest;
+pub mod duplicates;
 mod error;
+pub mod families;
 mod layer;
+pub mod ledger;
 mod manifest;
 mod options;
 pub mod present;
 mod report;
 mod source;
+#[cfg(test)]
+mod testutil;
+pub mod waste;
 
 pub use analysis::{analyze, Analyzer, Image, ImageLayer, ImageSet};
 pub use digest::{ContentDigest, Digest};
@@ -66,4 +73,6 @@ pub use layer::{
 };
 pub use manifest::{ArchiveFormat, History, ImageConfig, RootFs};
 pub use options::{KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify};
-pub use report::{ImageReport, LayerEntry, Report, Totals, SCHEMA};
+pub use report::{
+    ImageReport, LayerEntry, Report, SetDuplicates, Totals, WasteEntry, SCHEMA, TOP_N,
+};
