@@ -1,6 +1,7 @@
 //! The workspace integration suite: one test binary, one module per area.
 
 mod common;
+mod forensics;
 mod malformed;
 mod oracle;
 mod short_reads;
