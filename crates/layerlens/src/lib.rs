@@ -49,6 +49,8 @@
 
 mod analysis;
 pub mod chain;
+pub mod check;
+pub mod diff;
 mod digest;
 pub mod duplicates;
 mod error;
