@@ -209,9 +209,15 @@ pub fn replay<'a>(set: &'a ImageSet, image: &'a Image) -> Replay<'a> {
     r
 }
 
-/// The largest hidden files, biggest first (ties by path, then layer).
+/// The largest hidden files (empty ones left out), biggest first (ties by path, then
+/// layer).
 pub fn top_waste<'a>(replay: &Replay<'a>, n: usize) -> Vec<WasteEvent<'a>> {
-    let mut events = replay.events.clone();
+    let mut events: Vec<WasteEvent<'a>> = replay
+        .events
+        .iter()
+        .filter(|e| e.size > 0)
+        .copied()
+        .collect();
     events.sort_by(|a, b| {
         b.size
             .cmp(&a.size)
