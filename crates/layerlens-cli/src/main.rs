@@ -215,10 +215,10 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
         (set, a, b)
     } else {
         let set = Analyzer::new(Options::default()).analyze(&args.inputs)?;
-        let find = |name: &str| {
-            set.find_image(name).cloned().ok_or_else(|| {
-                layerlens::Error::Options(format!("no image {name:?} in the inputs"))
-            })
+        let find = |name: &str| -> anyhow::Result<layerlens::Image> {
+            set.find_image(name)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no image {name:?} in the inputs"))
         };
         let (a, b) = (find(&args.a)?, find(&args.b)?);
         (set, a, b)
@@ -238,8 +238,8 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
 fn check(args: CheckArgs) -> anyhow::Result<()> {
     use layerlens::check::Thresholds;
     let mut t = Thresholds::default();
-    let read = |path: &str| {
-        std::fs::read_to_string(path).map_err(|e| layerlens::Error::Options(format!("{path}: {e}")))
+    let read = |path: &str| -> anyhow::Result<String> {
+        std::fs::read_to_string(path).with_context(|| format!("reading {path}"))
     };
     let with_path =
         |path: &str, e: layerlens::Error| layerlens::Error::Options(format!("{path}: {e}"));

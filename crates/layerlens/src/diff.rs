@@ -188,7 +188,7 @@ pub fn diff(set: &ImageSet, a: &Image, b: &Image) -> ImageDiff {
         }
     }
     for (path, vb) in &rb.files {
-        if !skip(vb) && ra.files.get(path).is_none_or(|va| skip(va)) {
+        if !skip(vb) && ra.files.get(path).is_none_or(&skip) {
             files.push(FileChange {
                 path: path.to_string(),
                 change: Change::Added,
