@@ -4,4 +4,5 @@ mod common;
 mod forensics;
 mod malformed;
 mod oracle;
+mod schema;
 mod short_reads;
