@@ -86,7 +86,8 @@ def basename(name):
 def layer_stats(raw):
     stream = decompress(raw)
     st = {"sha256": hashlib.sha256(stream).hexdigest(), "tar_size": len(stream),
-          "content_size": 0, "files": 0, "whiteouts": 0, "opaque_whiteouts": 0}
+          "content_size": 0, "files": 0, "whiteouts": 0, "opaque_whiteouts": 0,
+          "entries": []}
     if len(stream) == 0:
         return st
     try:
@@ -98,17 +99,28 @@ def layer_stats(raw):
     with tf:
         for m in tf:  # plain iteration: stops at the first end-of-archive block
             b = basename(m.name)
+            path = norm(m.name)
+            parent = posixpath.dirname(path)
             if b == ".wh..wh..opq":
                 st["opaque_whiteouts"] += 1
+                st["entries"].append((parent, "opq", 0, None))
                 continue
             if b.startswith(".wh."):
                 st["whiteouts"] += 1
+                st["entries"].append((posixpath.join(parent, b[4:]), "wh", 0, None))
                 continue
             if m.isreg():
                 st["content_size"] += m.size
                 st["files"] += 1
+                h = hashlib.sha256(tf.extractfile(m).read()).hexdigest()
+                st["entries"].append((path, "reg", m.size, h))
             elif m.issym() or m.islnk():
                 st["files"] += 1
+                st["entries"].append((path, "link", 0, None))
+            elif m.isdir():
+                st["entries"].append((path, "dir", 0, None))
+            else:
+                st["entries"].append((path, "other", 0, None))
     return st
 
 
@@ -240,8 +252,10 @@ class Analysis:
         else:
             created = [None] * len(diff_ids)
         layers = []
+        entries = []
         for i, (raw, did) in enumerate(zip(layer_raws, diff_ids)):
             st = self.layer(raw, did, "%s layer %d" % (where, i))
+            entries.append(st["entries"])
             layers.append({
                 "diff_id": did, "tar_size": st["tar_size"], "content_size": st["content_size"],
                 "files": st["files"], "whiteouts": st["whiteouts"],
@@ -250,7 +264,7 @@ class Analysis:
         if img is None:
             self.images[img_id] = {"refs": set(refs), "id": img_id,
                                    "os": cfg.get("os"), "architecture": cfg.get("architecture"),
-                                   "layers": layers}
+                                   "layers": layers, "entries": entries}
         else:
             if [l["diff_id"] for l in img["layers"]] != [l["diff_id"] for l in layers]:
                 die("%s: image %s seen with different layers" % (where, img_id))
@@ -377,14 +391,97 @@ class Analysis:
                 "architecture": img["architecture"], "size": size, "shared_size": shared,
                 "unique_size": size - shared, "layers": img["layers"]})
         dedup = sum(self.layer_cache[d]["content_size"] for d in users)
-        doc = {"schema": "layerlens/v1", "images": out_imgs,
-               "totals": {"images": len(imgs), "layers": positions, "unique_layers": len(users),
-                          "naive_size": naive, "dedup_size": dedup}}
+        totals = {"images": len(imgs), "layers": positions, "unique_layers": len(users),
+                  "naive_size": naive, "dedup_size": dedup}
+        forensics(imgs, out_imgs, totals)
+        doc = {"schema": "layerlens/v1", "images": out_imgs, "totals": totals}
         if self.notes:
             doc["notes"] = self.notes
         if self.v1_layers:
             doc["v1_layers"] = self.v1_layers
         return doc
+
+
+# --------------------------------------------------------------------------
+# forensics: chain ids, overlay replay, content dedup, duplicates
+# --------------------------------------------------------------------------
+
+def chain_ids(diff_ids):
+    out = []
+    for d in diff_ids:
+        out.append(d if not out else
+                   "sha256:" + hashlib.sha256((out[-1] + " " + d).encode()).hexdigest())
+    return out
+
+
+def replay(layers):
+    """Overlay replay. layers: per layer, a list of (path, kind, size, sha256).
+    Returns (final {path: (kind, size, sha)}, overwritten, deleted)."""
+    fs = {}
+    wasted = {"over": 0, "del": 0}
+
+    def drop(p, why):
+        kind, size, _ = fs.pop(p)
+        if kind == "reg":
+            wasted[why] += size
+
+    def below(d):
+        return [p for p in fs if p != "" and (d == "" or p.startswith(d + "/"))]
+
+    for ents in layers:
+        # whiteouts and opaque markers hide lower layers only: apply them first
+        for path, kind, _, _ in ents:
+            if kind == "wh":
+                for p in below(path) + ([path] if path in fs else []):
+                    drop(p, "del")
+            elif kind == "opq":
+                for p in below(path):
+                    drop(p, "del")
+        for path, kind, size, sha in ents:
+            if kind in ("wh", "opq"):
+                continue
+            if path in fs:
+                if fs[path][0] == "dir" and kind != "dir":
+                    for p in below(path):
+                        drop(p, "del")
+                drop(path, "over")
+            fs[path] = (kind, size, sha)
+    return fs, wasted["over"], wasted["del"]
+
+
+def forensics(imgs, out_imgs, totals):
+    chains = {img["id"]: chain_ids([l["diff_id"] for l in img["layers"]]) for img in imgs}
+    chain_users = {}
+    chain_size = {}
+    for img in imgs:
+        for c, l in zip(chains[img["id"]], img["layers"]):
+            chain_users.setdefault(c, set()).add(img["id"])
+            chain_size[c] = l["content_size"]
+    totals["chain_dedup_size"] = sum(chain_size.values())
+    contents = {}
+    for img, out in zip(imgs, out_imgs):
+        ids = chains[img["id"]]
+        shared = sum(l["content_size"] for c, l in zip(ids, img["layers"])
+                     if len(chain_users[c]) > 1)
+        fs, over, dele = replay(img["entries"])
+        final = sum(size for kind, size, _ in fs.values() if kind == "reg")
+        copies = {}
+        for kind, size, sha in fs.values():
+            if kind == "reg":
+                contents[(sha, size)] = size
+                if size > 0:
+                    copies[(sha, size)] = copies.get((sha, size), 0) + 1
+        for l, c in zip(out["layers"], ids):
+            l["chain_id"] = c
+        out.update({
+            "chain_shared_size": shared, "chain_unique_size": out["size"] - shared,
+            "overwritten_size": over, "deleted_size": dele, "wasted_size": over + dele,
+            "final_size": final,
+            "duplicate_size": sum(k[1] * (n - 1) for k, n in copies.items() if n > 1)})
+        if out["size"] != final + over + dele:
+            die("%s: size %d != final %d + wasted %d" % (img["id"], out["size"], final,
+                                                        over + dele))
+    totals["content_dedup_size"] = sum(contents.values())
 
 
 def main(argv):

@@ -61,6 +61,13 @@ pub fn project(report: &Report) -> Value {
                 "size": i.size,
                 "shared_size": i.shared_size,
                 "unique_size": i.unique_size,
+                "chain_shared_size": i.chain_shared_size,
+                "chain_unique_size": i.chain_unique_size,
+                "overwritten_size": i.overwritten_size,
+                "deleted_size": i.deleted_size,
+                "wasted_size": i.wasted_size,
+                "final_size": i.final_size,
+                "duplicate_size": i.duplicate_size,
                 "layers": i.layers.iter().map(|l| json!({
                     "diff_id": l.diff_id,
                     "tar_size": l.tar_size,
@@ -69,6 +76,7 @@ pub fn project(report: &Report) -> Value {
                     "whiteouts": l.whiteouts,
                     "opaque_whiteouts": l.opaque_whiteouts,
                     "created_by": l.created_by,
+                    "chain_id": l.chain_id,
                 })).collect::<Vec<_>>(),
             })
         })
@@ -83,6 +91,8 @@ pub fn project(report: &Report) -> Value {
             "unique_layers": t.unique_layers,
             "naive_size": t.naive_size,
             "dedup_size": t.dedup_size,
+            "chain_dedup_size": t.chain_dedup_size,
+            "content_dedup_size": t.content_dedup_size,
         }
     })
 }

@@ -2,6 +2,8 @@
 
 mod common;
 mod files;
+mod forensics;
 mod malformed;
 mod oracle;
+mod schema;
 mod short_reads;

@@ -26,6 +26,7 @@ const FIXTURES: &[&str] = &[
     "oci-multiplatform",
     "estargz-like.tar",
     "cimage.tar",
+    "forensics.tar",
 ];
 
 #[test]

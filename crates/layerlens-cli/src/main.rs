@@ -24,7 +24,78 @@ struct Cli {
 enum Command {
     /// Analyse image archives: sizes, shared and unique bytes, layers.
     Analyze(AnalyzeArgs),
+    /// How did we get from image A to image B: layers, files and commands.
+    Diff(DiffArgs),
+    /// A CI gate: check size, efficiency and waste thresholds (exit 1 when one fails).
+    Check(CheckArgs),
 }
+
+#[derive(clap::Args, Debug)]
+struct DiffArgs {
+    /// Image A: a ref or id from the inputs, or (with no inputs) an archive.
+    a: String,
+    /// Image B: a ref or id from the inputs, or (with no inputs) an archive.
+    b: String,
+    /// Inputs holding both images; when absent, A and B are archives of one image each.
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Table width in columns.
+    #[arg(long, default_value_t = 100)]
+    width: usize,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Image archives, as for `analyze`.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Threshold file (default: `.layerlens.toml` in the current directory, if any).
+    #[arg(long, value_name = "PATH")]
+    config: Option<String>,
+    /// dive's CI rules file (default: `.dive-ci` in the current directory, if any).
+    #[arg(long, value_name = "PATH")]
+    dive_ci: Option<String>,
+    /// Largest image size (e.g. 500MB).
+    #[arg(long, value_name = "SIZE")]
+    max_image_size: Option<String>,
+    /// Largest set size at a ledger level: `[naive|dedup|chain|content:]SIZE` (default
+    /// level: chain).
+    #[arg(long, value_name = "[LEVEL:]SIZE")]
+    max_set_size: Option<String>,
+    /// Lowest efficiency, 0..1.
+    #[arg(long, value_name = "RATIO")]
+    lowest_efficiency: Option<String>,
+    /// Largest wasted bytes (overwritten + deleted).
+    #[arg(long, value_name = "SIZE")]
+    max_wasted_size: Option<String>,
+    /// Largest wasted percent of an image's non-base bytes, 0..100.
+    #[arg(long, value_name = "PERCENT")]
+    max_wasted_percent: Option<String>,
+    /// Any rule by key: `KEY=VALUE` (see the README), repeatable.
+    #[arg(long = "rule", value_name = "KEY=VALUE")]
+    rules: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Table width in columns.
+    #[arg(long, default_value_t = 100)]
+    width: usize,
+}
+
+/// Exit status 1 without an error message: a `check` rule failed.
+#[derive(Debug)]
+struct RulesFailed;
+
+impl std::fmt::Display for RulesFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("check failed")
+    }
+}
+
+impl std::error::Error for RulesFailed {}
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
@@ -60,6 +131,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            if err.downcast_ref::<RulesFailed>().is_some() {
+                return ExitCode::from(1);
+            }
             if let Some(io) = err.downcast_ref::<std::io::Error>() {
                 if io.kind() == std::io::ErrorKind::BrokenPipe {
                     return ExitCode::SUCCESS;
@@ -77,6 +151,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Diff(args) => diff(args),
+        Command::Check(args) => check(args),
     }
 }
 
@@ -96,12 +172,135 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let report = Report::new(&set);
     let text = match args.format {
         Format::Json => report.to_json(),
-        Format::Table => layerlens::present::analyze_table(&report, args.width),
+        Format::Table => {
+            let mut text = layerlens::present::analyze_table(&report, args.width);
+            text.push_str(&layerlens::present::forensics::sections(
+                &report, args.width,
+            ));
+            text
+        }
     };
+    print(&text)
+}
+
+fn print(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
         .context("writing to standard output")?;
     stdout.flush().context("writing to standard output")?;
+    Ok(())
+}
+
+fn diff(args: DiffArgs) -> anyhow::Result<()> {
+    let (set, a, b) = if args.inputs.is_empty() {
+        let set = Analyzer::new(Options::default()).analyze(&[&args.a, &args.b])?;
+        let only = |input: &str| -> anyhow::Result<layerlens::Image> {
+            let found: Vec<_> = set
+                .images
+                .iter()
+                .filter(|i| i.sources.iter().any(|s| s == input))
+                .collect();
+            match found.as_slice() {
+                [one] => Ok((*one).clone()),
+                [] => Err(layerlens::Error::Options(format!("{input}: no image")).into()),
+                _ => Err(layerlens::Error::Options(format!(
+                    "{input}: {} images; give refs and the archive as inputs",
+                    found.len()
+                ))
+                .into()),
+            }
+        };
+        let (a, b) = (only(&args.a)?, only(&args.b)?);
+        (set, a, b)
+    } else {
+        let set = Analyzer::new(Options::default()).analyze(&args.inputs)?;
+        let find = |name: &str| -> anyhow::Result<layerlens::Image> {
+            set.find_image(name)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no image {name:?} in the inputs"))
+        };
+        let (a, b) = (find(&args.a)?, find(&args.b)?);
+        (set, a, b)
+    };
+    let d = layerlens::diff::diff(&set, &a, &b);
+    let text = match args.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&d)?;
+            s.push('\n');
+            s
+        }
+        Format::Table => layerlens::present::forensics::diff_table(&d, args.width),
+    };
+    print(&text)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<()> {
+    use layerlens::check::Thresholds;
+    let mut t = Thresholds::default();
+    let read = |path: &str| -> anyhow::Result<String> {
+        std::fs::read_to_string(path).with_context(|| format!("reading {path}"))
+    };
+    let with_path =
+        |path: &str, e: layerlens::Error| layerlens::Error::Options(format!("{path}: {e}"));
+    let config = args.config.clone().or_else(|| {
+        std::path::Path::new(".layerlens.toml")
+            .exists()
+            .then(|| ".layerlens.toml".to_string())
+    });
+    if let Some(path) = &config {
+        t.merge_toml(&read(path)?).map_err(|e| with_path(path, e))?;
+    }
+    let dive_ci = args.dive_ci.clone().or_else(|| {
+        std::path::Path::new(".dive-ci")
+            .exists()
+            .then(|| ".dive-ci".to_string())
+    });
+    if let Some(path) = &dive_ci {
+        t.merge_dive_ci(&read(path)?)
+            .map_err(|e| with_path(path, e))?;
+    }
+    let flags = [
+        ("max-image-size", &args.max_image_size),
+        ("lowest-efficiency", &args.lowest_efficiency),
+        ("max-wasted-size", &args.max_wasted_size),
+        ("max-wasted-percent", &args.max_wasted_percent),
+    ];
+    for (key, value) in flags {
+        if let Some(v) = value {
+            t.set(key, v)?;
+        }
+    }
+    if let Some(v) = &args.max_set_size {
+        let (level, size) = v.split_once(':').unwrap_or(("chain", v));
+        t.set(&format!("max-set-{level}-size"), size)?;
+    }
+    for rule in &args.rules {
+        let (k, v) = rule.split_once('=').ok_or_else(|| {
+            layerlens::Error::Options(format!("--rule {rule:?}: expected KEY=VALUE"))
+        })?;
+        t.set(k, v)?;
+    }
+    if t.is_empty() {
+        return Err(layerlens::Error::Options(
+            "no rules: give thresholds as flags, in .layerlens.toml or in .dive-ci".into(),
+        )
+        .into());
+    }
+    let set = Analyzer::new(Options::default()).analyze(&args.inputs)?;
+    let report = Report::new(&set);
+    let results = layerlens::check::check(&report, &t);
+    let text = match args.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&results)?;
+            s.push('\n');
+            s
+        }
+        Format::Table => layerlens::present::forensics::check_table(&results, args.width),
+    };
+    print(&text)?;
+    if results.iter().any(|r| !r.pass) {
+        return Err(RulesFailed.into());
+    }
     Ok(())
 }

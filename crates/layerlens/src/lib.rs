@@ -45,14 +45,23 @@
 #![forbid(unsafe_code)]
 
 mod analysis;
+pub mod chain;
+pub mod check;
+pub mod diff;
 mod digest;
+pub mod duplicates;
 mod error;
+pub mod families;
 mod layer;
+pub mod ledger;
 mod manifest;
 mod options;
 pub mod present;
 mod report;
 mod source;
+#[cfg(test)]
+mod testutil;
+pub mod waste;
 
 pub use analysis::{analyze, Analyzer, Image, ImageLayer, ImageSet};
 pub use digest::{ContentDigest, Digest};
@@ -65,4 +74,6 @@ pub use manifest::{ArchiveFormat, History, ImageConfig, RootFs};
 pub use options::{
     FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify,
 };
-pub use report::{ImageReport, LayerEntry, Report, Totals, SCHEMA};
+pub use report::{
+    ImageReport, LayerEntry, Report, SetDuplicates, Totals, WasteEntry, SCHEMA, TOP_N,
+};

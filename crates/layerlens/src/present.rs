@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+pub mod forensics;
+
 use crate::report::Report;
 
 /// Bytes in SI units as `docker images` shows them: `0 B`, `999 B`, `1.2 kB`, `707.3 MB`.

@@ -10,14 +10,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::ImageSet;
 use crate::digest::Digest;
+use crate::duplicates::{self, DuplicateGroup, SharedContent};
+use crate::families::{self, FamilyNode, NearShared};
 use crate::layer::Compression;
+use crate::ledger;
 use crate::manifest::ArchiveFormat;
+use crate::waste::{self, WasteCause};
 
 /// The schema identifier written in every report.
 pub const SCHEMA: &str = "layerlens/v1";
 
 /// The whole report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -29,10 +33,52 @@ pub struct Report {
     pub totals: Totals,
     /// Things skipped or worth knowing.
     pub notes: Vec<String>,
+    /// Images grouped into a tree by common ChainID prefix, largest first.
+    #[serde(default)]
+    pub families: Vec<FamilyNode>,
+    /// Layers stored more than once that could be shared, largest saving first.
+    #[serde(default)]
+    pub near_shared: Vec<NearShared>,
+    /// Contents shipped by several distinct layers across the set.
+    #[serde(default)]
+    pub duplicates: SetDuplicates,
+}
+
+/// Contents of the final filesystems shipped by two or more distinct layers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetDuplicates {
+    /// What storing each such content once would save: Σ size × (layers − 1).
+    pub saved_size: u64,
+    /// How many contents are shipped by several layers.
+    pub count: u64,
+    /// The largest of them (at most [`TOP_N`] × 2).
+    pub groups: Vec<SharedContent>,
+}
+
+/// How many entries the `top_waste` and `duplicates` lists keep.
+pub const TOP_N: usize = 10;
+
+/// One hidden file, with the layers that added and hid it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WasteEntry {
+    /// Path of the hidden file.
+    pub path: String,
+    /// Its content bytes.
+    pub size: u64,
+    /// `overwritten` or `deleted`.
+    pub cause: WasteCause,
+    /// Index (0 = lowest) of the layer that added it.
+    pub added_by: u64,
+    /// That layer's history command.
+    pub added_by_command: Option<String>,
+    /// Index of the layer that hid it.
+    pub hidden_by: u64,
+    /// That layer's history command.
+    pub hidden_by_command: Option<String>,
 }
 
 /// One image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageReport {
     /// Tags, sorted; empty when untagged.
     pub refs: Vec<String>,
@@ -59,6 +105,44 @@ pub struct ImageReport {
     pub unique_size: u64,
     /// Layers, lowest first.
     pub layers: Vec<LayerEntry>,
+    /// Content bytes of its layers whose ChainID another image of the set also has
+    /// (`docker system df -v`'s shared size).
+    #[serde(default)]
+    pub chain_shared_size: u64,
+    /// `size - chain_shared_size`.
+    #[serde(default)]
+    pub chain_unique_size: u64,
+    /// Regular-file bytes replaced by a later entry at the same path.
+    #[serde(default)]
+    pub overwritten_size: u64,
+    /// Regular-file bytes hidden by whiteouts, opaque markers or a non-directory
+    /// replacing a directory.
+    #[serde(default)]
+    pub deleted_size: u64,
+    /// `overwritten_size + deleted_size`.
+    #[serde(default)]
+    pub wasted_size: u64,
+    /// Regular-file bytes visible in the final filesystem (`size = final + wasted`).
+    #[serde(default)]
+    pub final_size: u64,
+    /// Bytes that deduplicating identical files of the final filesystem would save.
+    #[serde(default)]
+    pub duplicate_size: u64,
+    /// dive's efficiency score, 0..1 (see the README for the formula).
+    #[serde(default)]
+    pub efficiency: f64,
+    /// dive's wasted bytes (the kept copy counted too).
+    #[serde(default)]
+    pub dive_wasted_size: u64,
+    /// `size` minus the first layer's size (dive's user size).
+    #[serde(default)]
+    pub user_size: u64,
+    /// The largest hidden files (at most [`TOP_N`]).
+    #[serde(default)]
+    pub top_waste: Vec<WasteEntry>,
+    /// The largest groups of identical files (at most [`TOP_N`]).
+    #[serde(default)]
+    pub duplicates: Vec<DuplicateGroup>,
 }
 
 /// One layer position of an image.
@@ -95,6 +179,9 @@ pub struct LayerEntry {
     pub opaque_whiteouts: u64,
     /// The history command that made the layer.
     pub created_by: Option<String>,
+    /// The layer's ChainID in this image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<Digest>,
 }
 
 /// Totals over the set.
@@ -114,6 +201,12 @@ pub struct Totals {
     pub dedup_tar_size: u64,
     /// Sum of `stored_size` over distinct diff_ids.
     pub dedup_stored_size: u64,
+    /// Sum of `content_size` over distinct ChainIDs (overlay2, `docker system df -v`).
+    #[serde(default)]
+    pub chain_dedup_size: u64,
+    /// Each distinct regular-file content of the final filesystems once.
+    #[serde(default)]
+    pub content_dedup_size: u64,
 }
 
 impl Report {
@@ -164,6 +257,7 @@ impl Report {
                             whiteouts: r.counts.whiteouts,
                             opaque_whiteouts: r.counts.opaque_whiteouts,
                             created_by: l.created_by.clone(),
+                            chain_id: None,
                         }
                     })
                     .collect::<Vec<_>>();
@@ -182,6 +276,18 @@ impl Report {
                     shared_size: shared,
                     unique_size: size - shared,
                     layers,
+                    chain_shared_size: 0,
+                    chain_unique_size: 0,
+                    overwritten_size: 0,
+                    deleted_size: 0,
+                    wasted_size: 0,
+                    final_size: 0,
+                    duplicate_size: 0,
+                    efficiency: 1.0,
+                    dive_wasted_size: 0,
+                    user_size: 0,
+                    top_waste: Vec::new(),
+                    duplicates: Vec::new(),
                 }
             })
             .collect();
@@ -198,13 +304,85 @@ impl Report {
             totals.dedup_tar_size += r.tar_size;
             totals.dedup_stored_size += r.stored_size;
         }
-        Report {
+        let mut report = Report {
             schema: SCHEMA.to_string(),
             inputs: set.inputs.clone(),
             images,
             totals,
             notes: set.notes.clone(),
+            families: Vec::new(),
+            near_shared: Vec::new(),
+            duplicates: SetDuplicates::default(),
+        };
+        report.add_forensics(set);
+        report
+    }
+
+    /// Ledger, waste, duplicates and families: the forensics of the set.
+    fn add_forensics(&mut self, set: &ImageSet) {
+        use rayon::prelude::*;
+        let replays: Vec<waste::Replay<'_>> = set
+            .images
+            .par_iter()
+            .map(|img| waste::replay(set, img))
+            .collect();
+        let dive: Vec<waste::DiveScore> = set
+            .images
+            .par_iter()
+            .map(|img| waste::dive_score(set, img))
+            .collect();
+        let ledger = ledger::ledger(set, &replays);
+        self.totals.chain_dedup_size = ledger.chain_dedup_size;
+        self.totals.content_dedup_size = ledger.content_dedup_size;
+        if replays.iter().any(|r| !r.complete) {
+            self.notes.push(
+                "some layers kept no per-file records: waste, duplicate and content-dedup \
+                 figures undercount"
+                    .into(),
+            );
         }
+        for (i, img) in set.images.iter().enumerate() {
+            let out = &mut self.images[i];
+            debug_assert_eq!(out.id, img.id);
+            let r = &replays[i];
+            let l = &ledger.images[i];
+            for (entry, c) in out.layers.iter_mut().zip(&l.chain_ids) {
+                entry.chain_id = Some(c.clone());
+            }
+            out.chain_shared_size = l.chain_shared_size;
+            out.chain_unique_size = l.chain_unique_size;
+            out.overwritten_size = r.overwritten_size;
+            out.deleted_size = r.deleted_size;
+            out.wasted_size = r.wasted_size();
+            out.final_size = r.final_size;
+            let (dup, groups) = duplicates::within_image(r);
+            out.duplicate_size = dup;
+            out.duplicates = groups.into_iter().take(TOP_N).collect();
+            out.efficiency = dive[i].efficiency;
+            out.dive_wasted_size = dive[i].wasted_size;
+            out.user_size = dive[i].user_size;
+            let command = |k: usize| img.layers.get(k).and_then(|l| l.created_by.clone());
+            out.top_waste = waste::top_waste(r, TOP_N)
+                .into_iter()
+                .map(|e| WasteEntry {
+                    path: e.path.to_string(),
+                    size: e.size,
+                    cause: e.cause,
+                    added_by: e.added_by as u64,
+                    added_by_command: command(e.added_by),
+                    hidden_by: e.hidden_by as u64,
+                    hidden_by_command: command(e.hidden_by),
+                })
+                .collect();
+        }
+        let (saved, groups) = duplicates::across_set(set, &replays);
+        self.duplicates = SetDuplicates {
+            saved_size: saved,
+            count: groups.len() as u64,
+            groups: groups.into_iter().take(TOP_N * 2).collect(),
+        };
+        self.families = families::families(set);
+        self.near_shared = families::near_shared(set);
     }
 
     /// The report as pretty JSON, with a trailing newline.

@@ -1,0 +1,133 @@
+//! The `diff` and `check` subcommands through the binary: output and exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("layerlens-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(dir: &PathBuf, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_layerlens"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+#[test]
+fn diff_between_refs_of_one_input() {
+    let dir = tempdir("diff");
+    let f = fixture("forensics.tar");
+    let o = run(&dir, &["diff", "acme/svc-a:1", "acme/waste:1", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("4 added, 1 removed"), "{out}");
+    assert!(out.contains("RUN rm -rf /srv /lib/libz.copy"), "{out}");
+    let o = run(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "json",
+            "acme/svc-a:1",
+            "acme/waste:1",
+            &f,
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["size_delta"], 17_750 - 18_300);
+    assert_eq!(v["common_base_layers"], 1);
+    // Unknown ref, and an archive of several images given as A: bad input.
+    assert_eq!(
+        run(&dir, &["diff", "nope:1", "acme/waste:1", &f])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&dir, &["diff", &f, &fixture("docker25.tar")])
+            .status
+            .code(),
+        Some(2)
+    );
+    // Two archives of one image each.
+    let o = run(
+        &dir,
+        &[
+            "diff",
+            &fixture("docker25-untagged.tar"),
+            &fixture("docker25.tar"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn check_exit_codes() {
+    let dir = tempdir("check");
+    let f = fixture("forensics.tar");
+    let o = run(
+        &dir,
+        &[
+            "check",
+            "--max-image-size",
+            "20kB",
+            "--max-set-size",
+            "chain:25350",
+            &f,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("PASS  max-set-chain-size"));
+    let o = run(&dir, &["check", "--max-wasted-size", "10kB", &f]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("FAIL  max-wasted-size"), "{}", text(&o));
+    // No rules, a bad value, a bad file: bad input.
+    assert_eq!(run(&dir, &["check", &f]).status.code(), Some(2));
+    assert_eq!(
+        run(&dir, &["check", "--lowest-efficiency", "2", &f])
+            .status
+            .code(),
+        Some(2)
+    );
+    std::fs::write(dir.join("bad.toml"), "max-image-size = lots\n").unwrap();
+    assert_eq!(
+        run(&dir, &["check", "--config", "bad.toml", &f])
+            .status
+            .code(),
+        Some(2)
+    );
+    // .layerlens.toml and .dive-ci are read from the current directory.
+    std::fs::write(
+        dir.join(".layerlens.toml"),
+        "[check]\nmax-set-content-size = \"18950\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".dive-ci"),
+        "rules:\n  lowest-efficiency: 0.6\n  highest-wasted-bytes: 20MB\n  highest-user-wasted-percent: disabled\n",
+    )
+    .unwrap();
+    let o = run(&dir, &["check", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("max-set-content-size"));
+    std::fs::write(dir.join(".dive-ci"), "rules:\n  lowest-efficiency: 0.9\n").unwrap();
+    let o = run(&dir, &["check", &f]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,339 @@
+//! `check`: a CI gate over a [`Report`]. Thresholds come from flags, a `.layerlens.toml`
+//! or dive's `.dive-ci`; every rule is evaluated per image (or once for the set) and
+//! reported with its measured value.
+//!
+//! Keys (in `.layerlens.toml`, `-` and `_` alike; sizes take `B`, `kB`, `MB`, `GB`,
+//! `KiB`, `MiB`, `GiB` suffixes):
+//!
+//! | key | applies to | measured |
+//! |---|---|---|
+//! | `max-image-size` | each image | `size` |
+//! | `max-set-naive-size`, `max-set-dedup-size`, `max-set-chain-size`, `max-set-content-size` | the set | the ledger level |
+//! | `lowest-efficiency` | each image | `efficiency` (dive's score, 0..1) |
+//! | `max-wasted-size` (`max-wasted-bytes`) | each image | `wasted_size` |
+//! | `max-wasted-percent` | each image | `wasted_size / user_size × 100` (user = non-base bytes) |
+//! | `highest-wasted-bytes` (dive) | each image | `dive_wasted_size` |
+//! | `highest-user-wasted-percent` (dive, a ratio) | each image | `dive_wasted_size / user_size` |
+//!
+//! The `.layerlens.toml` subset read is flat `key = value` lines, optionally under a
+//! `[check]` table; `#` starts a comment; string values may be quoted. A `.dive-ci`
+//! file is read for its `rules:` map; `disabled` turns a rule off.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::present::human_size;
+use crate::report::Report;
+
+/// The thresholds of a check. `None` means the rule is off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Largest allowed image size (content bytes).
+    pub max_image_size: Option<u64>,
+    /// Largest allowed naive set size.
+    pub max_set_naive_size: Option<u64>,
+    /// Largest allowed blob-dedup set size.
+    pub max_set_dedup_size: Option<u64>,
+    /// Largest allowed chain-dedup set size.
+    pub max_set_chain_size: Option<u64>,
+    /// Largest allowed content-dedup set size.
+    pub max_set_content_size: Option<u64>,
+    /// Lowest allowed efficiency (0..1).
+    pub lowest_efficiency: Option<f64>,
+    /// Largest allowed `wasted_size`.
+    pub max_wasted_size: Option<u64>,
+    /// Largest allowed wasted percent of the non-base bytes (0..100).
+    pub max_wasted_percent: Option<f64>,
+    /// dive's `highest-wasted-bytes`.
+    pub highest_wasted_bytes: Option<u64>,
+    /// dive's `highest-user-wasted-percent` (a ratio, 0..1).
+    pub highest_user_wasted_percent: Option<f64>,
+}
+
+/// Parse a byte size: `1234`, `1.5GB`, `20 MiB`, `300kB`.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024f64.powi(4),
+        _ => return None,
+    };
+    (n >= 0.0).then(|| (n * mult).round() as u64)
+}
+
+fn parse_ratio(s: &str, max: f64) -> Option<f64> {
+    let s = s.trim();
+    let v: f64 = s.strip_suffix('%').unwrap_or(s).trim().parse().ok()?;
+    (v.is_finite() && (0.0..=max).contains(&v)).then_some(v)
+}
+
+impl Thresholds {
+    /// Set one rule by key (see the module docs). `disabled` or an empty value turns it
+    /// off.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let key = key.trim().replace('_', "-");
+        let value = value.trim().trim_matches('"').trim_matches('\'');
+        let off = value.is_empty() || value.eq_ignore_ascii_case("disabled");
+        let bad = || Error::Options(format!("{key}: invalid value {value:?}"));
+        let size = || -> Result<Option<u64>> {
+            if off {
+                Ok(None)
+            } else {
+                parse_size(value).map(Some).ok_or_else(bad)
+            }
+        };
+        let ratio = |max: f64| -> Result<Option<f64>> {
+            if off {
+                Ok(None)
+            } else {
+                parse_ratio(value, max).map(Some).ok_or_else(bad)
+            }
+        };
+        match key.as_str() {
+            "max-image-size" => self.max_image_size = size()?,
+            "max-set-naive-size" => self.max_set_naive_size = size()?,
+            "max-set-dedup-size" | "max-set-blob-size" => self.max_set_dedup_size = size()?,
+            "max-set-chain-size" => self.max_set_chain_size = size()?,
+            "max-set-content-size" => self.max_set_content_size = size()?,
+            "lowest-efficiency" => self.lowest_efficiency = ratio(1.0)?,
+            "max-wasted-size" | "max-wasted-bytes" => self.max_wasted_size = size()?,
+            "max-wasted-percent" => self.max_wasted_percent = ratio(100.0)?,
+            "highest-wasted-bytes" => self.highest_wasted_bytes = size()?,
+            "highest-user-wasted-percent" => self.highest_user_wasted_percent = ratio(1.0)?,
+            _ => return Err(Error::Options(format!("unknown check rule {key:?}"))),
+        }
+        Ok(())
+    }
+
+    /// Read the flat `.layerlens.toml` subset (see the module docs) into these
+    /// thresholds.
+    pub fn merge_toml(&mut self, text: &str) -> Result<()> {
+        let mut table = String::new();
+        for (n, raw) in text.lines().enumerate() {
+            let line = strip_comment(raw).trim();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(t) = line.strip_prefix('[') {
+                table = t.trim_end_matches(']').trim().to_string();
+                continue;
+            }
+            if !table.is_empty() && table != "check" {
+                continue;
+            }
+            let (k, v) = line
+                .split_once('=')
+                .ok_or_else(|| Error::Options(format!("line {}: expected key = value", n + 1)))?;
+            self.set(k, v)
+                .map_err(|e| Error::Options(format!("line {}: {e}", n + 1)))?;
+        }
+        Ok(())
+    }
+
+    /// Read dive's `.dive-ci` (`rules:` followed by indented `name: value` lines).
+    pub fn merge_dive_ci(&mut self, text: &str) -> Result<()> {
+        let mut in_rules = false;
+        for (n, raw) in text.lines().enumerate() {
+            let line = strip_comment(raw);
+            if line.trim().is_empty() {
+                continue;
+            }
+            if !line.starts_with([' ', '\t']) {
+                in_rules = line.trim() == "rules:";
+                continue;
+            }
+            if !in_rules {
+                continue;
+            }
+            let (k, v) = line
+                .split_once(':')
+                .ok_or_else(|| Error::Options(format!("line {}: expected name: value", n + 1)))?;
+            let k = k.trim();
+            if !matches!(
+                k,
+                "lowest-efficiency" | "highest-wasted-bytes" | "highest-user-wasted-percent"
+            ) {
+                return Err(Error::Options(format!(
+                    "line {}: unknown dive rule {k:?}",
+                    n + 1
+                )));
+            }
+            self.set(k, v)
+                .map_err(|e| Error::Options(format!("line {}: {e}", n + 1)))?;
+        }
+        Ok(())
+    }
+
+    /// Whether no rule is on.
+    pub fn is_empty(&self) -> bool {
+        *self == Thresholds::default()
+    }
+}
+
+fn strip_comment(line: &str) -> &str {
+    line.split('#').next().unwrap_or("")
+}
+
+/// One rule applied to one subject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleResult {
+    /// The rule's key.
+    pub rule: String,
+    /// The image's name, or `set`.
+    pub subject: String,
+    /// The measured value, in words (`12.3 MB`, `0.9844`).
+    pub measured: String,
+    /// The limit, in words.
+    pub limit: String,
+    /// Whether it passed.
+    pub pass: bool,
+}
+
+/// Evaluate every rule that is on.
+pub fn check(report: &Report, t: &Thresholds) -> Vec<RuleResult> {
+    let mut out = Vec::new();
+    let size_rule =
+        |out: &mut Vec<RuleResult>, rule: &str, subject: &str, measured: u64, max: Option<u64>| {
+            if let Some(max) = max {
+                out.push(RuleResult {
+                    rule: rule.into(),
+                    subject: subject.into(),
+                    measured: human_size(measured),
+                    limit: format!("<= {}", human_size(max)),
+                    pass: measured <= max,
+                });
+            }
+        };
+    let tt = &report.totals;
+    size_rule(
+        &mut out,
+        "max-set-naive-size",
+        "set",
+        tt.naive_size,
+        t.max_set_naive_size,
+    );
+    size_rule(
+        &mut out,
+        "max-set-dedup-size",
+        "set",
+        tt.dedup_size,
+        t.max_set_dedup_size,
+    );
+    size_rule(
+        &mut out,
+        "max-set-chain-size",
+        "set",
+        tt.chain_dedup_size,
+        t.max_set_chain_size,
+    );
+    size_rule(
+        &mut out,
+        "max-set-content-size",
+        "set",
+        tt.content_dedup_size,
+        t.max_set_content_size,
+    );
+    for img in &report.images {
+        let name = img
+            .refs
+            .first()
+            .cloned()
+            .unwrap_or_else(|| img.id.short().to_string());
+        size_rule(
+            &mut out,
+            "max-image-size",
+            &name,
+            img.size,
+            t.max_image_size,
+        );
+        size_rule(
+            &mut out,
+            "max-wasted-size",
+            &name,
+            img.wasted_size,
+            t.max_wasted_size,
+        );
+        size_rule(
+            &mut out,
+            "highest-wasted-bytes",
+            &name,
+            img.dive_wasted_size,
+            t.highest_wasted_bytes,
+        );
+        let ratio = |n: u64| {
+            if img.user_size == 0 {
+                0.0
+            } else {
+                n as f64 / img.user_size as f64
+            }
+        };
+        if let Some(min) = t.lowest_efficiency {
+            out.push(RuleResult {
+                rule: "lowest-efficiency".into(),
+                subject: name.clone(),
+                measured: format!("{:.4}", img.efficiency),
+                limit: format!(">= {min}"),
+                pass: img.efficiency >= min,
+            });
+        }
+        if let Some(max) = t.max_wasted_percent {
+            let pct = ratio(img.wasted_size) * 100.0;
+            out.push(RuleResult {
+                rule: "max-wasted-percent".into(),
+                subject: name.clone(),
+                measured: format!("{pct:.2}%"),
+                limit: format!("<= {max}%"),
+                pass: pct <= max,
+            });
+        }
+        if let Some(max) = t.highest_user_wasted_percent {
+            let r = ratio(img.dive_wasted_size);
+            out.push(RuleResult {
+                rule: "highest-user-wasted-percent".into(),
+                subject: name.clone(),
+                measured: format!("{r:.4}"),
+                limit: format!("<= {max}"),
+                pass: r <= max,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_files() {
+        assert_eq!(parse_size("1234"), Some(1234));
+        assert_eq!(parse_size("1.5GB"), Some(1_500_000_000));
+        assert_eq!(parse_size("20 MiB"), Some(20 * 1024 * 1024));
+        assert_eq!(parse_size("big"), None);
+        let mut t = Thresholds::default();
+        t.merge_toml("# gate\n[check]\nmax_image_size = \"500MB\"\nlowest-efficiency = 0.9\n[other]\nx = 1\n")
+            .unwrap();
+        assert_eq!(t.max_image_size, Some(500_000_000));
+        assert_eq!(t.lowest_efficiency, Some(0.9));
+        t.merge_dive_ci("rules:\n  lowest-efficiency: 0.95\n  highest-wasted-bytes: 20MB\n  highest-user-wasted-percent: disabled\n")
+            .unwrap();
+        assert_eq!(t.lowest_efficiency, Some(0.95));
+        assert_eq!(t.highest_wasted_bytes, Some(20_000_000));
+        assert_eq!(t.highest_user_wasted_percent, None);
+        assert!(t.merge_toml("nonsense").is_err());
+        assert!(t.set("lowest-efficiency", "2").is_err());
+        assert!(t.set("no-such-rule", "1").is_err());
+    }
+}
