@@ -148,6 +148,8 @@ fn truncated_gzip_layer_in_an_archive_is_malformed_and_names_the_layer() {
     for e in [err(indexed), err(streamed)] {
         assert!(matches!(e, Error::Malformed { .. }), "{e}");
         assert_eq!(member_of(&e), Some("l0/layer.tar"), "{e}");
+        let layer_at = e.location().and_then(|l| l.layer.clone());
+        assert_eq!(layer_at, Some(diff_id(&layer)), "{e}");
     }
 }
 

@@ -232,11 +232,12 @@ impl Analyzer {
             .par_iter()
             .map(|job| {
                 let store = &stores[job.store];
-                let at = store.at(&job.member);
+                // Every layer error names the input, the member and the layer.
+                let at = store.at(&job.member).layer(job.key.as_str());
                 let report = match store.resolve(&job.member)?.1 {
                     Member::Analyzed(result) => match result.as_ref() {
                         Ok(r) => r.clone(),
-                        Err(e) => return Err(clone_err(e)),
+                        Err(e) => return Err(clone_err(e).within(&at)),
                     },
                     _ => {
                         let reader = store.open(&job.member)?;
