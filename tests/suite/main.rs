@@ -3,6 +3,8 @@
 mod common;
 mod files;
 mod forensics;
+mod fuzzed;
+mod hostile;
 mod malformed;
 mod oracle;
 mod schema;

@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
 
 use crate::digest::Digest;
 use crate::error::{DigestSubject, Error, Location, Result};
@@ -151,6 +152,26 @@ impl Analyzer {
         pool.install(|| self.analyze_in_pool(names))
     }
 
+    /// Analyse one input read from any [`Read`] in a single streaming pass, the way
+    /// standard input and compressed archives are read: an uncompressed, gzip- or
+    /// zstd-compressed `docker save` or OCI layout tarball. `name` is the input name
+    /// every error and the result carry. Nothing is written anywhere; the reader is
+    /// read to the end of the archive at most once.
+    pub fn analyze_reader<R: Read + Send>(&self, name: &str, reader: R) -> Result<ImageSet> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.opts.threads)
+            .build()
+            .map_err(|e| Error::Options(format!("cannot start worker threads: {e}")))?;
+        pool.install(|| {
+            let opened = (|| {
+                let store = source::scan_stream(name, Box::new(reader), &self.opts)?;
+                let resolved = manifest::resolve(&store, &self.opts)?;
+                Ok((store, resolved))
+            })();
+            self.analyze_opened(vec![name.to_string()], vec![opened])
+        })
+    }
+
     fn analyze_in_pool(&self, names: Vec<String>) -> Result<ImageSet> {
         let opts = &self.opts;
         // Open inputs in parallel: compressed archives stream through one core each.
@@ -162,6 +183,15 @@ impl Analyzer {
                 Ok((store, resolved))
             })
             .collect();
+        self.analyze_opened(names, opened)
+    }
+
+    fn analyze_opened(
+        &self,
+        names: Vec<String>,
+        opened: Vec<Result<(Store, manifest::Resolved)>>,
+    ) -> Result<ImageSet> {
+        let opts = &self.opts;
         let mut stores = Vec::with_capacity(opened.len());
         let mut resolved = Vec::with_capacity(opened.len());
         for r in opened {
@@ -202,11 +232,12 @@ impl Analyzer {
             .par_iter()
             .map(|job| {
                 let store = &stores[job.store];
-                let at = store.at(&job.member);
+                // Every layer error names the input, the member and the layer.
+                let at = store.at(&job.member).with_layer(job.key.as_str());
                 let report = match store.resolve(&job.member)?.1 {
                     Member::Analyzed(result) => match result.as_ref() {
                         Ok(r) => r.clone(),
-                        Err(e) => return Err(clone_err(e)),
+                        Err(e) => return Err(clone_err(e).within(&at)),
                     },
                     _ => {
                         let reader = store.open(&job.member)?;

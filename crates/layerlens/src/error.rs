@@ -289,6 +289,13 @@ impl Error {
                 at,
                 reason: format!("truncated: {err}"),
             },
+            // Parsers (tar-rs: "archive header checksum mismatch", "size overflow",
+            // "unexpected EOF during skip"; zstd: bad frames) report bad bytes as
+            // `Other` with no OS error code: that is bad data, not a failed read.
+            io::ErrorKind::Other if err.raw_os_error().is_none() => Error::Malformed {
+                at,
+                reason: err.to_string(),
+            },
             _ => Error::Io { at, source: err },
         }
     }

@@ -6,7 +6,9 @@
 //! [`LayerReport`] it returns is independent of the image the layer came from, so it can
 //! be cached by diff_id and merged across inputs.
 
+use std::cell::Cell;
 use std::io::{self, BufReader, Read};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -227,6 +229,12 @@ pub(crate) struct Tap<'o, R> {
     limit_name: &'static str,
     opts: &'o Options,
     report_progress: bool,
+    /// The stored-blob tap publishes its count here, so that the decompressed tap can
+    /// check the expansion ratio while decompressing, not only at the end: a bomb stops
+    /// within a buffer of crossing the limit instead of after expanding completely.
+    published: Option<Rc<Cell<u64>>>,
+    /// The decompressed tap: the stored count to check the ratio against.
+    ratio_of: Option<Rc<Cell<u64>>>,
 }
 
 impl<'o, R: Read> Tap<'o, R> {
@@ -245,6 +253,8 @@ impl<'o, R: Read> Tap<'o, R> {
             limit_name,
             opts,
             report_progress: false,
+            published: None,
+            ratio_of: None,
         }
     }
 
@@ -273,6 +283,12 @@ impl<R: Read> Read for Tap<'_, R> {
                 max: self.max,
             }
             .into_io());
+        }
+        if let Some(p) = &self.published {
+            p.set(self.count);
+        }
+        if let Some(stored) = &self.ratio_of {
+            check_ratio(&self.opts.limits, stored.get(), self.count)?;
         }
         if self.report_progress && n > 0 {
             self.opts.report(ProgressEvent::Bytes(n as u64));
@@ -354,6 +370,8 @@ pub(crate) fn analyze_layer_inner<R: Read>(
     let verify = opts.verify == Verify::Full;
     let mut stored = Tap::new(stored, false, u64::MAX, "max_layer_bytes", opts);
     stored.report_progress = report_progress;
+    let stored_count = Rc::new(Cell::new(0));
+    stored.published = Some(stored_count.clone());
     let mut head = [0u8; SNIFF_LEN];
     let head_len = read_full(&mut stored, &mut head)?;
     let compression = Compression::sniff(&head[..head_len]);
@@ -380,6 +398,9 @@ pub(crate) fn analyze_layer_inner<R: Read>(
         "max_layer_bytes",
         opts,
     );
+    if compression != Compression::None {
+        tar_stream.ratio_of = Some(stored_count);
+    }
 
     let mut report = walk_tar(&mut tar_stream, opts, visit)?;
 

@@ -217,8 +217,11 @@ fn digest_in_name(member: &str) -> Option<Digest> {
 /// Read the metadata of a store and list its images.
 pub(crate) fn resolve(store: &Store, opts: &Options) -> Result<Resolved> {
     let mut out = Resolved::default();
-    let has_manifest_json = store.contains("manifest.json");
-    let has_index = store.contains("index.json");
+    // A member that is a dangling or looping link is still there: reading it says
+    // which link is broken, instead of "not an image archive".
+    let present = |name: &str| store.contains(name) || store.members.contains_key(name);
+    let has_manifest_json = present("manifest.json");
+    let has_index = present("index.json");
     if has_manifest_json {
         resolve_docker_manifest(store, opts, &mut out)?;
     }

@@ -36,6 +36,9 @@ pub struct Limits {
     pub ratio_floor_bytes: u64,
     /// Largest JSON document (manifest, index, config) read into memory.
     pub max_json_bytes: u64,
+    /// Most bytes of small members (JSON and blobs of at most 4 KiB) kept in memory
+    /// in total while streaming one compressed archive or standard input.
+    pub max_buffered_bytes: u64,
     /// Longest path accepted in a layer or an archive.
     pub max_path_bytes: u64,
     /// Most members in an outer archive or files in an input directory.
@@ -52,6 +55,7 @@ impl Default for Limits {
             max_compression_ratio: 1000,
             ratio_floor_bytes: 1 << 30,
             max_json_bytes: 64 << 20,
+            max_buffered_bytes: 1 << 30,
             max_path_bytes: 64 << 10,
             max_members: 10_000_000,
             max_index_depth: 16,

@@ -286,14 +286,19 @@ fn index_tar(input: &str, file: File, opts: &Options) -> Result<Store> {
     let entries = archive
         .entries_with_seek()
         .map_err(|e| Error::from_io(at.clone(), e))?;
+    let mut previous: Option<String> = None;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::from_io(at.clone(), e))?;
+        let entry = entry.map_err(|e| match &previous {
+            Some(p) => outer_error(&at, e, Some(p)),
+            None => Error::from_io(at.clone(), e),
+        })?;
         if opts.interrupted() {
             return Err(Error::Interrupted);
         }
         let path = layer::normalize_path(&entry.path_bytes());
         let mat = at.clone().with_member(&path);
         add_member(&mut members, &path, opts, &mat)?;
+        previous = Some(path.clone());
         let offset = entry.raw_file_position();
         let len = entry.size();
         if offset.checked_add(len).is_none_or(|end| end > file_len) {
@@ -413,9 +418,10 @@ fn scan_dir(input: &str, root: &Path, opts: &Options) -> Result<Store> {
 /// One sequential pass over a (possibly compressed) archive: metadata comes last in
 /// every writer's output, so each layer-like blob is analysed as it passes and joined
 /// with the metadata afterwards.
-fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<Store> {
+pub(crate) fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<Store> {
     let at = Location::new(input);
-    let mut raw = raw;
+    // Checks the interrupt flag on every read, even inside members nobody parses.
+    let mut raw = layer::Tap::new(raw, false, u64::MAX, "max_layer_bytes", opts);
     let mut head = [0u8; 4];
     let n = layer::read_full(&mut raw, &mut head).map_err(|e| Error::from_io(at.clone(), e))?;
     let outer_compression = Compression::sniff(&head[..n]);
@@ -437,8 +443,10 @@ fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<S
         .entries()
         .map_err(|e| Error::from_io(at.clone(), e))?;
     let mut seen_any = false;
+    let mut buffered_total: u64 = 0;
+    let mut previous: Option<String> = None;
     for entry in entries {
-        let mut entry = entry.map_err(|e| outer_error(&at, e, seen_any))?;
+        let mut entry = entry.map_err(|e| outer_error(&at, e, previous.as_deref()))?;
         seen_any = true;
         if opts.interrupted() {
             return Err(Error::Interrupted);
@@ -446,6 +454,7 @@ fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<S
         let path = layer::normalize_path(&entry.path_bytes());
         let mat = at.clone().with_member(&path);
         add_member(&mut members, &path, opts, &mat)?;
+        previous = Some(path.clone());
         let etype = entry.header().entry_type();
         match etype {
             tar::EntryType::Symlink | tar::EntryType::Link => {
@@ -471,6 +480,14 @@ fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<S
             entry
                 .read_to_end(&mut bytes)
                 .map_err(|e| Error::from_io(mat.clone(), e))?;
+            buffered_total += bytes.len() as u64;
+            if buffered_total > opts.limits.max_buffered_bytes {
+                return Err(Error::LimitExceeded {
+                    at: mat,
+                    limit: "max_buffered_bytes",
+                    max: opts.limits.max_buffered_bytes,
+                });
+            }
             Member::Buffered(Arc::new(bytes))
         } else if compression != Compression::None || layer::looks_like_tar(&head) {
             let chained = io::Cursor::new(head).chain(&mut entry);
@@ -504,14 +521,26 @@ fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) -> Result<S
     })
 }
 
-fn outer_error(at: &Location, e: io::Error, seen_any: bool) -> Error {
-    if !seen_any && e.kind() != io::ErrorKind::UnexpectedEof {
-        return Error::UnknownFormat {
-            at: at.clone(),
-            reason: format!("not a tar stream: {e}"),
-        };
+/// An error of the outer tar itself: before any member it is not a tar at all; after
+/// one, it names the member the reader was in or just past (a truncated member is only
+/// noticed when the reader skips to the next header).
+fn outer_error(at: &Location, e: io::Error, previous: Option<&str>) -> Error {
+    let Some(previous) = previous else {
+        if e.kind() != io::ErrorKind::UnexpectedEof {
+            return Error::UnknownFormat {
+                at: at.clone(),
+                reason: format!("not a tar stream: {e}"),
+            };
+        }
+        return Error::from_io(at.clone(), e);
+    };
+    match Error::from_io(at.clone().with_member(previous), e) {
+        Error::Malformed { at, reason } => Error::Malformed {
+            at,
+            reason: format!("{reason} (reading this member or the header after it)"),
+        },
+        other => other,
     }
-    Error::from_io(at.clone(), e)
 }
 
 /// Errors are shared between members that point at the same analysed blob; when one
