@@ -52,6 +52,7 @@ pub mod diff;
 mod digest;
 pub mod duplicates;
 mod error;
+pub mod explain;
 pub mod families;
 mod layer;
 pub mod ledger;

@@ -252,13 +252,12 @@ pub(crate) fn compute(
     let mut recs: Vec<Recommendation> = Vec::new();
     recs.extend(caches.into_rec(
         "remove-caches",
-        "Remove package and language caches in the layer that creates them",
+        "Remove caches in the layer that creates them",
         "caches left by this layer",
     ));
     recs.extend(toolchains.into_rec(
         "multi-stage",
-        "Multi-stage build: leave compilers, headers, static libraries and -dev packages \
-         in a build stage",
+        "Multi-stage build: leave toolchains, headers, static libs in a build stage",
         "toolchain bytes added by this layer",
     ));
     recs.extend(docs.into_rec(
@@ -268,14 +267,12 @@ pub(crate) fn compute(
     ));
     recs.extend(slim.into_rec(
         "slim-base",
-        "Use a slim base: the base carries toolchains, docs and caches the images do not \
-         need",
+        "Slim base: toolchains, docs and caches the base carries",
         "toolchains, docs and caches of this base layer",
     ));
     recs.extend(waste.into_rec(
         "squash-waste",
-        "Delete files in the layer that creates them (or squash): bytes hidden by later \
-         layers",
+        "Delete files in the layer that adds them: bytes hidden later",
         "bytes this layer adds that a later layer hides",
     ));
     for (kind, id, title) in [
