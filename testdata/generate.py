@@ -429,6 +429,181 @@ def forensics_images():
     ]
 
 
+def dpkg_stanza(name, version, arch="amd64", status="install ok installed"):
+    return ("Package: %s\nStatus: %s\nPriority: optional\nInstalled-Size: 99999\n"
+            "Maintainer: Fixture <fixture@example.invalid>\nArchitecture: %s\nVersion: %s\n"
+            "Description: fixture package %s\n a continuation line\n" % (
+                name, status, arch, version, name)).encode()
+
+
+def dpkg_list(paths):
+    """A dpkg .list: '/.', every parent directory, then the paths."""
+    dirs = set()
+    for p in paths:
+        parts = p.strip("/").split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/" + "/".join(parts[:i]))
+    return ("/.\n" + "".join(d + "\n" for d in sorted(dirs))
+            + "".join(p + "\n" for p in paths)).encode()
+
+
+def apk_db(pkgs):
+    """pkgs: [(name, version, [(dir, [files])])] -> lib/apk/db/installed."""
+    out = ""
+    for name, version, dirs in pkgs:
+        out += "C:Q1%s=\nP:%s\nV:%s\nA:x86_64\nS:1\nI:99999\nT:%s\n" % (
+            sha256(name.encode())[:27], name, version, name)
+        for d, files in dirs:
+            out += "F:%s\n" % d
+            for f in files:
+                out += "R:%s\na:0:0:755\nZ:Q1abc=\n" % f
+        out += "\n"
+    return out.encode()
+
+
+def attribution_images():
+    """Images whose attribution is worked out by hand in tests/suite/attribution.rs."""
+    T = text
+    libc6 = ["/lib/x86_64-linux-gnu/libc.so.6"]          # merged /usr: lib -> usr/lib
+    libc6_dev = ["/usr/include/stdio.h", "/usr/lib/x86_64-linux-gnu/libc.a",
+                 "/usr/lib/x86_64-linux-gnu/libc.so", "/usr/share/doc/libc6-dev/copyright"]
+    gcc = ["/usr/bin/gcc-12", "/usr/lib/gcc/x86_64-linux-gnu/12/cc1"]
+    coreutils = ["/bin/ls", "/usr/share/man/man1/ls.1.gz",
+                 "/usr/share/locale/de/LC_MESSAGES/coreutils.mo"]
+    pyapt = ["/usr/lib/python3/dist-packages/apt/__init__.py",
+             "/usr/lib/python3/dist-packages/__pycache__/apt.cpython-311.pyc"]
+    status0 = b"\n".join([dpkg_stanza("coreutils", "9.1-1"), dpkg_stanza("gcc-12", "12.2.0-14"),
+                          dpkg_stanza("libc6", "2.36-9+deb12u4"),
+                          dpkg_stanza("libc6-dev", "2.36-9+deb12u4"),
+                          dpkg_stanza("oldpkg", "1.0", "all", "deinstall ok config-files"),
+                          dpkg_stanza("python3-apt", "2.6.0", "amd64")])
+    base0 = make_tar([
+        ("dir", "etc/"), ("file", "etc/hostname", T("hostname", 10)),
+        ("sym", "lib", "usr/lib"), ("sym", "bin", "usr/bin"),
+        ("dir", "usr/"), ("dir", "usr/bin/"), ("dir", "usr/lib/"), ("dir", "usr/include/"),
+        ("dir", "usr/lib/x86_64-linux-gnu/"),
+        ("file", "usr/lib/x86_64-linux-gnu/libc.so.6", T("libc", 5000)),
+        ("file", "usr/include/stdio.h", T("stdio", 700)),
+        ("file", "usr/lib/x86_64-linux-gnu/libc.a", T("libc.a", 3000)),
+        ("file", "usr/lib/x86_64-linux-gnu/libc.so", T("libc.so", 400)),
+        ("dir", "usr/share/"), ("dir", "usr/share/doc/"), ("dir", "usr/share/doc/libc6-dev/"),
+        ("file", "usr/share/doc/libc6-dev/copyright", T("copyright", 300)),
+        ("file", "usr/bin/gcc-12", T("gcc", 2500)),
+        ("dir", "usr/lib/gcc/"), ("dir", "usr/lib/gcc/x86_64-linux-gnu/"),
+        ("dir", "usr/lib/gcc/x86_64-linux-gnu/12/"),
+        ("file", "usr/lib/gcc/x86_64-linux-gnu/12/cc1", T("cc1", 6000)),
+        ("file", "usr/bin/ls", T("ls", 1500)),
+        ("dir", "usr/share/man/"), ("dir", "usr/share/man/man1/"),
+        ("file", "usr/share/man/man1/ls.1.gz", T("ls.1", 200)),
+        ("dir", "usr/share/locale/"), ("dir", "usr/share/locale/de/"),
+        ("dir", "usr/share/locale/de/LC_MESSAGES/"),
+        ("file", "usr/share/locale/de/LC_MESSAGES/coreutils.mo", T("mo", 350)),
+        ("dir", "usr/lib/python3/"), ("dir", "usr/lib/python3/dist-packages/"),
+        ("dir", "usr/lib/python3/dist-packages/apt/"),
+        ("file", "usr/lib/python3/dist-packages/apt/__init__.py", T("apt-init", 800)),
+        ("dir", "usr/lib/python3/dist-packages/__pycache__/"),
+        ("file", "usr/lib/python3/dist-packages/__pycache__/apt.cpython-311.pyc", T("pyc", 250)),
+        ("dir", "var/"), ("dir", "var/lib/"), ("dir", "var/lib/apt/"), ("dir", "var/lib/apt/lists/"),
+        ("file", "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+         T("lists-v1", 4000)),
+        ("dir", "var/log/"), ("file", "var/log/dpkg.log", T("log-v1", 150)),
+        ("dir", "var/lib/dpkg/"), ("file", "var/lib/dpkg/status", status0),
+        ("dir", "var/lib/dpkg/info/"),
+        ("file", "var/lib/dpkg/info/coreutils.list", dpkg_list(coreutils)),
+        ("file", "var/lib/dpkg/info/gcc-12.list", dpkg_list(gcc)),
+        ("file", "var/lib/dpkg/info/libc6:amd64.list", dpkg_list(libc6)),
+        ("file", "var/lib/dpkg/info/libc6-dev:amd64.list", dpkg_list(libc6_dev)),
+        ("file", "var/lib/dpkg/info/python3-apt.list", dpkg_list(pyapt)),
+        ("file", "var/lib/dpkg/info/libc6:amd64.md5sums", T("md5sums", 90)),
+    ])
+    status1 = status0 + b"\n" + dpkg_stanza("tzdata", "2024a-0+deb12u1", "all")
+    base1 = make_tar([
+        ("dir", "var/"), ("dir", "var/lib/"), ("dir", "var/lib/dpkg/"),
+        ("file", "var/lib/dpkg/status", status1),
+        ("dir", "var/lib/dpkg/info/"),
+        ("file", "var/lib/dpkg/info/tzdata.list", dpkg_list(["/usr/share/zoneinfo/UTC"])),
+        ("dir", "usr/"), ("dir", "usr/share/"), ("dir", "usr/share/zoneinfo/"),
+        ("file", "usr/share/zoneinfo/UTC", T("utc", 120)),
+        ("dir", "var/lib/apt/"), ("dir", "var/lib/apt/lists/"),
+        ("file", "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+         T("lists-v2", 4100)),
+        ("dir", "var/log/"), ("file", "var/log/dpkg.log", T("log-v2", 180)),
+    ])
+    site = "usr/local/lib/python3.11/site-packages/"
+    record = ("requests/__init__.py,sha256=abc,900\nrequests/api.py,sha256=def,1100\n"
+              "requests/__pycache__/api.cpython-311.pyc,,\n"
+              "requests-2.31.0.dist-info/METADATA,sha256=ghi,300\n"
+              "requests-2.31.0.dist-info/RECORD,,\n"
+              "../../../bin/requests-cli,sha256=jkl,90\n").encode()
+    app2 = make_tar([
+        ("dir", "usr/"), ("dir", "usr/local/"), ("dir", "usr/local/bin/"),
+        ("file", "usr/local/bin/requests-cli", T("cli", 90)),
+        ("dir", "usr/local/lib/"), ("dir", "usr/local/lib/python3.11/"), ("dir", site),
+        ("dir", site + "requests/"), ("file", site + "requests/__init__.py", T("req-init", 900)),
+        ("file", site + "requests/api.py", T("req-api", 1100)),
+        ("dir", site + "requests/__pycache__/"),
+        ("file", site + "requests/__pycache__/api.cpython-311.pyc", T("req-pyc", 600)),
+        ("dir", site + "requests-2.31.0.dist-info/"),
+        ("file", site + "requests-2.31.0.dist-info/METADATA", T("req-meta", 300)),
+        ("file", site + "requests-2.31.0.dist-info/RECORD", record),
+        ("file", site + "orphan.py", T("orphan", 70)),
+        ("dir", "root/"), ("dir", "root/.cache/"), ("dir", "root/.cache/pip/"),
+        ("file", "root/.cache/pip/wheel-cache-entry", T("pip-cache", 2000)),
+        ("dir", "app/"), ("file", "app/main.py", T("main", 1200)),
+        ("dir", "app/build/"), ("file", "app/build/libfoo.a", T("libfoo", 800)),
+        ("dir", "app/node_modules/"), ("dir", "app/node_modules/left-pad/"),
+        ("file", "app/node_modules/left-pad/package.json",
+         cjson({"name": "left-pad", "version": "1.3.0", "main": "index.js"})),
+        ("file", "app/node_modules/left-pad/index.js", T("left-pad", 400)),
+        ("dir", "app/node_modules/@scope/"), ("dir", "app/node_modules/@scope/util/"),
+        ("file", "app/node_modules/@scope/util/package.json",
+         cjson({"name": "@scope/util", "version": "0.1.0"})),
+        ("dir", "app/node_modules/@scope/util/lib/"),
+        ("file", "app/node_modules/@scope/util/lib/u.js", T("u.js", 500)),
+        ("file", "app/node_modules/.package-lock.json", T("lock", 100)),
+        ("dir", "usr/share/"), ("dir", "usr/share/doc/"), ("dir", "usr/share/doc/app/"),
+        ("file", "usr/share/doc/app/README", T("readme-app", 250)),
+    ])
+    app3 = make_tar([("dir", "var/"), ("dir", "var/lib/"), ("dir", "var/lib/apt/"),
+                     ("dir", "var/lib/apt/lists/"),
+                     ("file", "var/lib/apt/lists/.wh.deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages", b"")])
+    musl = ("musl", "1.1.24-r2", [("lib", ["ld-musl-x86_64.so.1"])])
+    busybox = ("busybox", "1.31.1-r9", [("bin", ["busybox"]), ("etc", ["securetty"])])
+    musl_dev = ("musl-dev", "1.1.24-r2", [("usr/include", ["stdio.h"]), ("usr/lib", ["libc.a"])])
+    zlib = ("zlib", "1.2.11-r3", [("lib", ["libz.so.1.2.11"])])
+    alp0 = make_tar([
+        ("dir", "lib/"), ("file", "lib/ld-musl-x86_64.so.1", T("musl", 3300)),
+        ("dir", "bin/"), ("file", "bin/busybox", T("busybox-a", 2800)),
+        ("dir", "etc/"), ("file", "etc/securetty", T("securetty", 60)),
+        ("file", "etc/alpine-release", T("release", 7)),
+        ("dir", "usr/"), ("dir", "usr/include/"), ("file", "usr/include/stdio.h", T("musl-stdio", 650)),
+        ("dir", "usr/lib/"), ("file", "usr/lib/libc.a", T("musl-libc.a", 1700)),
+        ("dir", "usr/share/"), ("dir", "usr/share/man/"), ("dir", "usr/share/man/man1/"),
+        ("file", "usr/share/man/man1/busybox.1", T("busybox.1", 90)),
+        ("dir", "lib/apk/"), ("dir", "lib/apk/db/"),
+        ("file", "lib/apk/db/installed", apk_db([musl, busybox, musl_dev])),
+    ])
+    alp1 = make_tar([
+        ("dir", "lib/"), ("file", "lib/libz.so.1.2.11", T("zlib", 1000)),
+        ("dir", "lib/apk/"), ("dir", "lib/apk/db/"),
+        ("file", "lib/apk/db/installed", apk_db([musl, busybox, musl_dev, zlib])),
+        ("dir", "srv/"), ("file", "srv/app.py", T("srv-app", 450)),
+    ])
+    H = lambda c: hist("/bin/sh -c " + c)
+    base_hist = [H("#(nop) ADD file:debian in / "), H("apt-get update && apt-get install -y tzdata")]
+    return [
+        {"tags": ["acme/debian:1"], "layers": [base0, base1],
+         "config": config("attribution-base", [base0, base1], base_hist)},
+        {"tags": ["acme/pyapp:1"], "layers": [base0, base1, app2, app3],
+         "config": config("attribution-pyapp", [base0, base1, app2, app3],
+                          base_hist + [H("pip install requests && npm install && make"),
+                                       H("rm -rf /var/lib/apt/lists/*")])},
+        {"tags": ["acme/alpine-app:1"], "layers": [alp0, alp1],
+         "config": config("attribution-alpine", [alp0, alp1],
+                          [H("#(nop) ADD file:alpine in / "), H("apk add zlib && cp app.py /srv/")])},
+    ]
+
+
 def oci_blobs_members(blobs):
     """blobs: dict hex -> bytes -> sorted members incl. dir entries."""
     out = [("blobs/", None), ("blobs/sha256/", None)]
@@ -664,6 +839,9 @@ def main():
     # 13. forensics.tar: every waste case, chain sharing, duplicates
     write_archive(P("forensics.tar"), legacy_archive(forensics_images(), "forensics"))
 
+    # 14. attribution.tar: dpkg, apk, Python RECORD and npm package.json metadata
+    write_archive(P("attribution.tar"), legacy_archive(attribution_images(), "attribution"))
+
     with open(P("README.md"), "w") as f:
         f.write(README)
 
@@ -684,6 +862,7 @@ README = """# layerlens fixtures (generated by ../generate.py, do not edit)
 - `pre110.tar`: pre-1.10 `docker save` (repositories + v1 `parent` chain, no manifest.json): layers of 0 bytes, 512 bytes (one header, no EOF) and a small GNU tar.
 - `cimage.tar`: containers/image docker-archive: `<diff_id-hex>.tar` layers at top level, `<v1id>/layer.tar` symlinks to them, `repositories`.
 - `forensics.tar`: legacy archive of 4 images for the ledger, waste, duplicate and family figures: acme/waste:1 (overwrite, whiteout of a directory and of a file, opaque directory, directory replaced by a file, a hardlink, the same content at two paths), acme/svc-a:1 and acme/svc-b:1 on its base, other/rebased:1 with svc-a's app layer on another base.
+- `attribution.tar`: legacy archive of 3 images for attribution: acme/debian:1 (merged-/usr symlinks, a dpkg status + `.list` files incl. a `-dev` package with headers and a static lib, gcc, docs, locales, apt lists, `__pycache__`, a deinstalled package; a second layer installs tzdata and rewrites the status), acme/pyapp:1 on it (a Python dist with a RECORD, npm packages incl. a scoped one, a pip cache, a static lib, docs, a whiteout of the apt lists), acme/alpine-app:1 (an apk `installed` db rewritten by its second layer, musl-dev).
 - `corrupt-diffid.tar`: legacy archive whose second layer was altered after the config was written (diff_id mismatch; the oracle must fail).
 """
 

@@ -87,7 +87,7 @@ def layer_stats(raw):
     stream = decompress(raw)
     st = {"sha256": hashlib.sha256(stream).hexdigest(), "tar_size": len(stream),
           "content_size": 0, "files": 0, "whiteouts": 0, "opaque_whiteouts": 0,
-          "entries": []}
+          "entries": [], "meta": {}, "symlinks": {}}
     if len(stream) == 0:
         return st
     try:
@@ -112,9 +112,14 @@ def layer_stats(raw):
             if m.isreg():
                 st["content_size"] += m.size
                 st["files"] += 1
-                h = hashlib.sha256(tf.extractfile(m).read()).hexdigest()
+                data = tf.extractfile(m).read()
+                h = hashlib.sha256(data).hexdigest()
                 st["entries"].append((path, "reg", m.size, h))
+                if is_metadata(path):
+                    st["meta"][path] = data  # a later entry of the path wins
             elif m.issym() or m.islnk():
+                if m.issym():
+                    st["symlinks"][path] = m.linkname
                 st["files"] += 1
                 st["entries"].append((path, "link", 0, None))
             elif m.isdir():
@@ -253,9 +258,13 @@ class Analysis:
             created = [None] * len(diff_ids)
         layers = []
         entries = []
+        metas = []
+        symlinks = []
         for i, (raw, did) in enumerate(zip(layer_raws, diff_ids)):
             st = self.layer(raw, did, "%s layer %d" % (where, i))
             entries.append(st["entries"])
+            metas.append(st["meta"])
+            symlinks.append(st["symlinks"])
             layers.append({
                 "diff_id": did, "tar_size": st["tar_size"], "content_size": st["content_size"],
                 "files": st["files"], "whiteouts": st["whiteouts"],
@@ -264,7 +273,8 @@ class Analysis:
         if img is None:
             self.images[img_id] = {"refs": set(refs), "id": img_id,
                                    "os": cfg.get("os"), "architecture": cfg.get("architecture"),
-                                   "layers": layers, "entries": entries}
+                                   "layers": layers, "entries": entries, "metas": metas,
+                                   "symlinks": symlinks}
         else:
             if [l["diff_id"] for l in img["layers"]] != [l["diff_id"] for l in layers]:
                 die("%s: image %s seen with different layers" % (where, img_id))
@@ -416,19 +426,19 @@ def chain_ids(diff_ids):
 
 def replay(layers):
     """Overlay replay. layers: per layer, a list of (path, kind, size, sha256).
-    Returns (final {path: (kind, size, sha)}, overwritten, deleted)."""
+    Returns (final {path: (kind, size, sha, layer index)}, overwritten, deleted)."""
     fs = {}
     wasted = {"over": 0, "del": 0}
 
     def drop(p, why):
-        kind, size, _ = fs.pop(p)
+        kind, size = fs.pop(p)[:2]
         if kind == "reg":
             wasted[why] += size
 
     def below(d):
         return [p for p in fs if p != "" and (d == "" or p.startswith(d + "/"))]
 
-    for ents in layers:
+    for li, ents in enumerate(layers):
         # whiteouts and opaque markers hide lower layers only: apply them first
         for path, kind, _, _ in ents:
             if kind == "wh":
@@ -445,12 +455,13 @@ def replay(layers):
                     for p in below(path):
                         drop(p, "del")
                 drop(path, "over")
-            fs[path] = (kind, size, sha)
+            fs[path] = (kind, size, sha, li)
     return fs, wasted["over"], wasted["del"]
 
 
 def forensics(imgs, out_imgs, totals):
     chains = {img["id"]: chain_ids([l["diff_id"] for l in img["layers"]]) for img in imgs}
+    base_depth = family_base_depths(chains)
     chain_users = {}
     chain_size = {}
     for img in imgs:
@@ -464,9 +475,9 @@ def forensics(imgs, out_imgs, totals):
         shared = sum(l["content_size"] for c, l in zip(ids, img["layers"])
                      if len(chain_users[c]) > 1)
         fs, over, dele = replay(img["entries"])
-        final = sum(size for kind, size, _ in fs.values() if kind == "reg")
+        final = sum(v[1] for v in fs.values() if v[0] == "reg")
         copies = {}
-        for kind, size, sha in fs.values():
+        for kind, size, sha, _ in fs.values():
             if kind == "reg":
                 contents[(sha, size)] = size
                 if size > 0:
@@ -481,7 +492,313 @@ def forensics(imgs, out_imgs, totals):
         if out["size"] != final + over + dele:
             die("%s: size %d != final %d + wasted %d" % (img["id"], out["size"], final,
                                                         over + dele))
+        attribute(img, out, fs, over + dele, base_depth[img["id"]])
     totals["content_dedup_size"] = sum(contents.values())
+
+
+# --------------------------------------------------------------------------
+# attribution (docs/attribution.md): origin, kinds, packages
+# --------------------------------------------------------------------------
+
+import csv
+import re
+
+META_RES = [re.compile(r) for r in (
+    r"^var/lib/dpkg/status$", r"^var/lib/dpkg/status\.d/[^/]+$", r"^var/lib/dpkg/info/[^/]+\.list$",
+    r"^lib/apk/db/installed$", r"(^|/)[^/]+\.dist-info/RECORD$",
+    r"(^|/)[^/]+\.egg-info/installed-files\.txt$",
+    r"(^|/)node_modules/[^/.@][^/]*/package\.json$", r"(^|/)node_modules/@[^/]+/[^/]+/package\.json$")]
+
+
+def is_metadata(path):
+    return any(r.search(path) for r in META_RES)
+
+
+def family_base_depths(chains):
+    """Images sharing a bottom layer form a family; its base is the ChainID prefix they
+    all share. An image alone has no base layers."""
+    fams = {}
+    for i, c in chains.items():
+        if c:
+            fams.setdefault(c[0], []).append(i)
+    out = {i: 0 for i in chains}
+    for members in fams.values():
+        if len(members) < 2:
+            continue
+        n = min(len(chains[m]) for m in members)
+        d = 0
+        while d < n and len({chains[m][d] for m in members}) == 1:
+            d += 1
+        for m in members:
+            out[m] = d
+    return out
+
+
+def rfc822(text):
+    out = []
+    for block in re.split(r"\n\s*\n", text):
+        fields = {}
+        for line in block.split("\n"):
+            if not line or line[0] in " \t" or ":" not in line:
+                continue
+            k, v = line.split(":", 1)
+            fields.setdefault(k, v.strip())
+        if fields:
+            out.append(fields)
+    return out
+
+
+def lexical(path):
+    parts = []
+    for c in path.split("/"):
+        if c in ("", "."):
+            continue
+        if c == "..":
+            if parts:
+                parts.pop()
+        else:
+            parts.append(c)
+    return "/".join(parts)
+
+
+def follow_dirs(fs, syms, path):
+    """Resolve symlinked directories along path (its last component left alone)."""
+    todo = [c for c in path.split("/") if c]
+    done = []
+    for _ in range(10000):
+        if not todo:
+            break
+        c = todo.pop(0)
+        if c == ".":
+            continue
+        if c == "..":
+            if done:
+                done.pop()
+            continue
+        done.append(c)
+        if not todo:
+            break
+        p = "/".join(done)
+        ent = fs.get(p)
+        if ent is not None and ent[0] == "link" and p in syms[ent[3]]:
+            target = syms[ent[3]][p]
+            done.pop()
+            if target.startswith("/"):
+                done = []
+            todo = [x for x in target.split("/") if x] + todo
+    return "/".join(done)
+
+
+MANAGER_ORDER = {"dpkg": 0, "apk": 1, "python": 2, "npm": 3}
+TOOL_NAMES = {"gcc", "g++", "cpp", "binutils", "clang", "make", "build-essential", "build-base",
+              "libtool", "autoconf", "automake", "pkg-config", "pkgconf", "cmake"}
+
+
+def toolchain_pkg(name):
+    if name.endswith("-dev") or name in TOOL_NAMES:
+        return True
+    return (re.match(r"^(gcc|g\+\+|cpp|binutils|clang|llvm)-", name) is not None
+            and not name.endswith("-base"))
+
+
+def kind_of(path, owner_mgr, owner_name, in_base):
+    slashed = "/" + path
+    if (re.match(r"^(var/lib/apt/lists|var/cache/(apt|apk|yum|dnf)|tmp|var/tmp|var/log)/", path)
+            or path.endswith(".pyc")
+            or re.search(r"/(\.cache|\.npm|__pycache__|\.yarn/cache|pkg/mod/cache|\.pnpm-store)/",
+                         slashed)):
+        return "caches"
+    if re.match(r"^usr/(local/)?share/(doc|man|info|locale|gtk-doc|help)/", path):
+        return "docs"
+    os_owned = owner_mgr in ("dpkg", "apk")
+    if (re.match(r"^(usr/include|usr/local/include|usr/lib/gcc|usr/libexec/gcc|usr/local/go)/", path)
+            or (path.endswith(".a") and posixpath.basename(path) != ".a")
+            or (os_owned and toolchain_pkg(owner_name))):
+        return "toolchains"
+    if os_owned or re.match(r"^(var/lib/dpkg|lib/apk/db|var/lib/rpm|usr/lib/sysimage/rpm)/", path):
+        return "os_packages"
+    if (owner_mgr is not None or path.endswith(".jar")
+            or re.search(r"/(site-packages|dist-packages|node_modules|gems|go/pkg/mod)/", slashed)):
+        return "language_deps"
+    return "unowned" if in_base else "app"
+
+
+def attribute(img, out, fs, wasted, base_n):
+    metas, syms = img["metas"], img["symlinks"]
+
+    def final(path):
+        ent = fs.get(path)
+        if ent is None or ent[0] != "reg" or path not in metas[ent[3]]:
+            return None
+        return metas[ent[3]][path].decode("utf-8", "replace"), ent[3]
+
+    pkgs = []  # dicts: manager, name, version, files, root, layer
+    # dpkg
+    status = []
+    status_paths = sorted(p for p in fs if p == "var/lib/dpkg/status"
+                          or re.match(r"^var/lib/dpkg/status\.d/[^/]+$", p))
+    for p in status_paths:
+        got = final(p)
+        if got:
+            status += rfc822(got[0])
+    lists = {}
+    for p in sorted(fs):
+        m = re.match(r"^var/lib/dpkg/info/([^/:]+)(:[^/]+)?\.list$", p)
+        if m:
+            got = final(p)
+            if got:
+                lists[m.group(1)] = ([lexical(l) for l in got[0].split("\n") if lexical(l)], got[1])
+
+    def installed(f):
+        st = f.get("Status")
+        return st is None or (len(st.split()) > 2 and st.split()[2] == "installed")
+
+    seen = set()
+    for f in status:
+        if "Package" not in f or not installed(f) or f["Package"] in seen:
+            continue
+        seen.add(f["Package"])
+        name, ver = f["Package"], f.get("Version", "")
+        if name in lists:
+            files, layer = lists[name]
+        else:
+            files, layer = [], 0
+            for li, meta in enumerate(metas):
+                hit = False
+                for mp, b in meta.items():
+                    if mp == "var/lib/dpkg/status" or mp.startswith("var/lib/dpkg/status.d/"):
+                        hit = hit or any(g.get("Package") == name and g.get("Version", "") == ver
+                                         and installed(g) for g in rfc822(b.decode("utf-8", "replace")))
+                if hit:
+                    layer = li
+                    break
+        pkgs.append({"manager": "dpkg", "name": name, "version": ver, "files": files,
+                     "root": None, "layer": layer})
+    if not status_paths or not any(final(p) for p in status_paths):
+        for name in sorted(lists):
+            pkgs.append({"manager": "dpkg", "name": name, "version": "", "files": lists[name][0],
+                         "root": None, "layer": lists[name][1]})
+
+    # apk
+    def apk_parse(text):
+        res = []
+        for f in re.split(r"\n\s*\n", text):
+            name, ver, cur, files = None, "", "", []
+            for line in f.split("\n"):
+                if len(line) < 2 or line[1] != ":":
+                    continue
+                k, v = line[0], line[2:].strip()
+                if k == "P":
+                    name = v
+                elif k == "V":
+                    ver = v
+                elif k == "F":
+                    cur = v
+                elif k == "R":
+                    files.append(lexical(cur + "/" + v))
+            if name is not None:
+                res.append((name, ver, files))
+        return res
+
+    got = final("lib/apk/db/installed")
+    if got:
+        for name, ver, files in apk_parse(got[0]):
+            layer = 0
+            for li, meta in enumerate(metas):
+                b = meta.get("lib/apk/db/installed")
+                if b is not None and any(n == name and v == ver
+                                         for n, v, _ in apk_parse(b.decode("utf-8", "replace"))):
+                    layer = li
+                    break
+            pkgs.append({"manager": "apk", "name": name, "version": ver, "files": files,
+                         "root": None, "layer": layer})
+
+    # python, npm
+    for p in sorted(fs):
+        if not is_metadata(p):
+            continue
+        got = final(p)
+        if not got:
+            continue
+        text_, layer = got
+        d = posixpath.dirname(p)
+        if p.endswith("/RECORD") or p.endswith(".egg-info/installed-files.txt"):
+            stem = re.sub(r"\.(dist|egg)-info$", "", posixpath.basename(d))
+            bits = stem.split("-")
+            name, ver = bits[0], (bits[1] if len(bits) > 1 else "")
+            rel_to = posixpath.dirname(d) if p.endswith("/RECORD") else d
+            files = []
+            if p.endswith("/RECORD"):
+                for row in csv.reader(io.StringIO(text_)):
+                    if row and row[0]:
+                        files.append(lexical(row[0] if row[0].startswith("/")
+                                             else rel_to + "/" + row[0]))
+            else:
+                for line in text_.split("\n"):
+                    line = line.strip()
+                    if line:
+                        files.append(lexical(rel_to + "/" + line))
+            pkgs.append({"manager": "python", "name": name, "version": ver, "files": files,
+                         "root": None, "layer": layer})
+        elif p.endswith("/package.json"):
+            try:
+                j = json.loads(text_)
+            except ValueError:
+                continue
+            if not isinstance(j, dict):
+                continue
+            name = j.get("name") if isinstance(j.get("name"), str) else d.split("node_modules/")[-1]
+            ver = j.get("version") if isinstance(j.get("version"), str) else ""
+            pkgs.append({"manager": "npm", "name": name, "version": ver, "files": [],
+                         "root": d, "layer": layer})
+
+    pkgs.sort(key=lambda q: (MANAGER_ORDER[q["manager"]], q["name"], q["version"], q["root"] or ""))
+    owner = {}
+    for i, q in enumerate(pkgs):
+        for f in q["files"]:
+            r = follow_dirs(fs, syms, f)
+            if r in fs and fs[r][0] == "reg" and r not in owner:
+                owner[r] = i
+    roots = {}
+    for i, q in enumerate(pkgs):
+        if q["root"] is not None and q["root"] not in roots:
+            roots[q["root"]] = i
+
+    by_kind = {k: 0 for k in ("wasted", "caches", "docs", "toolchains", "os_packages",
+                              "language_deps", "app", "unowned")}
+    by_kind["wasted"] = wasted
+    sizes = [[0, 0] for _ in pkgs]
+    for path, ent in fs.items():
+        if ent[0] != "reg":
+            continue
+        i = owner.get(path)
+        if i is None:
+            m = re.match(r"^(.*(?:^|/)node_modules/(?:@[^/]+/)?[^/]+)/", path)
+            # the deepest node_modules package directory above the file
+            comps = path.split("/")
+            idx = [k for k, c in enumerate(comps) if c == "node_modules"]
+            if idx:
+                k = idx[-1]
+                if k + 1 < len(comps):
+                    take = k + 3 if comps[k + 1].startswith("@") else k + 2
+                    if len(comps) > take:
+                        i = roots.get("/".join(comps[:take]))
+        mgr = pkgs[i]["manager"] if i is not None else None
+        nm = pkgs[i]["name"] if i is not None else None
+        by_kind[kind_of(path, mgr, nm, ent[3] < base_n)] += ent[1]
+        if i is not None:
+            sizes[i][0] += ent[1]
+            sizes[i][1] += 1
+    order = sorted(range(len(pkgs)), key=lambda i: (-sizes[i][0], i))
+    base = sum(l["content_size"] for l in out["layers"][:base_n])
+    out["base_layers"] = base_n
+    out["by_origin"] = {"base": base, "own": out["size"] - base}
+    out["by_kind"] = by_kind
+    out["packages"] = [{"manager": pkgs[i]["manager"], "name": pkgs[i]["name"],
+                        "version": pkgs[i]["version"], "size": sizes[i][0],
+                        "files": sizes[i][1], "layer": pkgs[i]["layer"]} for i in order]
+    if sum(by_kind.values()) != out["size"]:
+        die("%s: by_kind sums to %d, size %d" % (img["id"], sum(by_kind.values()), out["size"]))
 
 
 def main(argv):

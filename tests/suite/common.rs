@@ -68,6 +68,17 @@ pub fn project(report: &Report) -> Value {
                 "wasted_size": i.wasted_size,
                 "final_size": i.final_size,
                 "duplicate_size": i.duplicate_size,
+                "base_layers": i.base_layers,
+                "by_origin": i.by_origin,
+                "by_kind": i.by_kind,
+                "packages": i.packages.iter().map(|p| json!({
+                    "manager": p.manager,
+                    "name": p.name,
+                    "version": p.version,
+                    "size": p.size,
+                    "files": p.files,
+                    "layer": p.layer,
+                })).collect::<Vec<_>>(),
                 "layers": i.layers.iter().map(|l| json!({
                     "diff_id": l.diff_id,
                     "tar_size": l.tar_size,

@@ -1,5 +1,6 @@
 //! The workspace integration suite: one test binary, one module per area.
 
+mod attribution;
 mod common;
 mod files;
 mod forensics;

@@ -27,6 +27,7 @@ const FIXTURES: &[&str] = &[
     "estargz-like.tar",
     "cimage.tar",
     "forensics.tar",
+    "attribution.tar",
 ];
 
 #[test]

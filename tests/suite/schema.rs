@@ -101,6 +101,7 @@ fn assert_valid(inputs: &[String]) {
 fn output_validates_against_the_schema() {
     assert_valid(&[fixture("forensics.tar"), fixture("oci-multiplatform")]);
     assert_valid(&[fixture("pre110.tar")]);
+    assert_valid(&[fixture("attribution.tar")]);
     assert_valid(&[fixture("legacy-two-images.tar"), fixture("docker25.tar")]);
     if let Some(dir) = public_dir() {
         assert_valid(&[dir

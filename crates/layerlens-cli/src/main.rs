@@ -30,6 +30,28 @@ enum Command {
     Diff(DiffArgs),
     /// A CI gate: check size, efficiency and waste thresholds (exit 1 when one fails).
     Check(CheckArgs),
+    /// Which layer and command added a path, whether it was hidden later, which package
+    /// owns it (exit 1 when no image has it).
+    Explain(ExplainArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ExplainArgs {
+    /// Image archives, as for `analyze`.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// The path to explain (absolute or relative to the image root).
+    #[arg(long, value_name = "P")]
+    path: String,
+    /// The base image (a ref or id from the inputs) for the kind of the path.
+    #[arg(long, value_name = "REF")]
+    base: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Table width in columns.
+    #[arg(long, default_value_t = 100)]
+    width: usize,
 }
 
 #[derive(clap::Args, Debug)]
@@ -130,6 +152,17 @@ struct AnalyzeArgs {
     /// (repeatable; names and defaults in docs/limits.md).
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     limits: Vec<String>,
+    /// The base image (a ref or id from the inputs): its layers are the base of every
+    /// image built on it (default: each family's common base).
+    #[arg(long, value_name = "REF")]
+    base: Option<String>,
+    /// The images in use (refs or ids): report what deleting every other image would
+    /// reclaim.
+    #[arg(long, value_name = "REF", num_args = 1..)]
+    in_use: Vec<String>,
+    /// A file of refs in use, one a line (`#` comments allowed).
+    #[arg(long, value_name = "FILE")]
+    in_use_file: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -165,6 +198,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Analyze(args) => analyze(args),
         Command::Diff(args) => diff(args),
         Command::Check(args) => check(args),
+        Command::Explain(args) => explain(args),
     }
 }
 
@@ -182,8 +216,22 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         interrupt: Some(interrupt_flag()),
         ..Options::default()
     };
+    let mut in_use = args.in_use.clone();
+    if let Some(path) = &args.in_use_file {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+        in_use.extend(
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim())
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
+    }
     let set = Analyzer::new(opts).analyze(&args.inputs)?;
-    let report = Report::new(&set);
+    let attribution = layerlens::AttributionOptions {
+        base: args.base.clone(),
+        in_use,
+    };
+    let report = Report::with_attribution(&set, &attribution)?;
     let text = match args.format {
         Format::Json => report.to_json(),
         Format::Table => {
@@ -191,10 +239,39 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
             text.push_str(&layerlens::present::forensics::sections(
                 &report, args.width,
             ));
+            text.push_str(&layerlens::present::attribution::sections(
+                &report, args.width,
+            ));
             text
         }
     };
     print(&text)
+}
+
+fn explain(args: ExplainArgs) -> anyhow::Result<()> {
+    let set = Analyzer::new(Options::default()).analyze(&args.inputs)?;
+    let base = args
+        .base
+        .as_deref()
+        .map(|b| layerlens::recommend::find(&set, b, "--base"))
+        .transpose()?;
+    let bases = layerlens::attribution::base_layers(&set, base);
+    let found = layerlens::explain::explain(&set, &args.path, &bases);
+    let text = match args.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&found)?;
+            s.push('\n');
+            s
+        }
+        Format::Table => {
+            layerlens::present::attribution::explain_table(&args.path, &found, args.width)
+        }
+    };
+    print(&text)?;
+    if found.is_empty() {
+        return Err(RulesFailed.into());
+    }
+    Ok(())
 }
 
 fn print(text: &str) -> anyhow::Result<()> {

@@ -187,6 +187,54 @@ pub struct LayerReport {
     pub files: Vec<FileRecord>,
     /// Things worth knowing that did not stop the analysis.
     pub notes: Vec<String>,
+    /// The bytes of the package-manager metadata files of the layer (dpkg, apk, Python
+    /// `RECORD`s, npm `package.json`s; see [`is_package_metadata`]), captured in the
+    /// same single pass, in stream order, when [`Options::capture_metadata`] says so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captured: Vec<CapturedFile>,
+}
+
+/// The content of one small metadata file, captured while the layer streamed past.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapturedFile {
+    /// Normalised path, as in [`FileRecord::path`].
+    pub path: String,
+    /// The whole content.
+    pub bytes: Vec<u8>,
+}
+
+/// Largest metadata file captured (bigger ones are skipped with a note).
+pub const MAX_CAPTURED_FILE: u64 = 8 << 20;
+/// Most metadata bytes captured from one layer (beyond, a note).
+pub const MAX_CAPTURED_PER_LAYER: u64 = 64 << 20;
+
+/// Whether a normalised path is a package-manager metadata file that attribution reads:
+/// `var/lib/dpkg/status`, `var/lib/dpkg/status.d/*`, `var/lib/dpkg/info/*.list`,
+/// `lib/apk/db/installed`, `**/*.dist-info/RECORD`, `**/*.egg-info/installed-files.txt`,
+/// `**/node_modules/*/package.json` and `**/node_modules/@*/*/package.json`.
+pub fn is_package_metadata(path: &str) -> bool {
+    if path == "var/lib/dpkg/status" || path == "lib/apk/db/installed" {
+        return true;
+    }
+    let (dir, base) = split_parent(path);
+    if dir == "var/lib/dpkg/status.d" {
+        return !base.is_empty();
+    }
+    if dir == "var/lib/dpkg/info" {
+        return base.ends_with(".list");
+    }
+    let (parent, dir_name) = split_parent(dir);
+    match base {
+        "RECORD" => dir_name.ends_with(".dist-info"),
+        "installed-files.txt" => dir_name.ends_with(".egg-info"),
+        "package.json" => {
+            let (grand, scope) = split_parent(parent);
+            let in_modules = |d: &str| d == "node_modules" || d.ends_with("/node_modules");
+            (in_modules(parent) && !dir_name.starts_with(['.', '@']))
+                || (scope.starts_with('@') && in_modules(grand))
+        }
+        _ => false,
+    }
 }
 
 /// The `.wh.` prefix of whiteout entries.
@@ -477,7 +525,10 @@ fn walk_tar<R: Read>(
         counts: EntryCounts::default(),
         files: Vec::new(),
         notes: Vec::new(),
+        captured: Vec::new(),
     };
+    let capture = opts.capture_metadata == crate::options::CaptureMetadata::Yes;
+    let mut captured_bytes: u64 = 0;
     let mut archive = tar::Archive::new(stream);
     let mut buf = vec![0u8; 128 << 10];
     let mut entries_seen: u64 = 0;
@@ -533,6 +584,23 @@ fn walk_tar<R: Read>(
         let mut size = 0;
         let mut digest = None;
         if kind == EntryKind::Regular {
+            let mut grab = None;
+            if capture && is_package_metadata(&path) {
+                if declared > MAX_CAPTURED_FILE {
+                    report.notes.push(format!(
+                        "{path}: {declared} bytes, over the {MAX_CAPTURED_FILE}-byte metadata \
+                         capture limit; not read"
+                    ));
+                } else if captured_bytes + declared > MAX_CAPTURED_PER_LAYER {
+                    report.notes.push(format!(
+                        "{path}: over the {MAX_CAPTURED_PER_LAYER}-byte per-layer metadata \
+                         capture limit; not read"
+                    ));
+                } else {
+                    captured_bytes += declared;
+                    grab = Some(Vec::with_capacity(declared as usize));
+                }
+            }
             let mut h = Xxh3::new();
             loop {
                 let n = match entry.read(&mut buf) {
@@ -544,6 +612,9 @@ fn walk_tar<R: Read>(
                     break;
                 }
                 h.update(&buf[..n]);
+                if let Some(g) = &mut grab {
+                    g.extend_from_slice(&buf[..n]);
+                }
                 size += n as u64;
             }
             if size != declared {
@@ -554,6 +625,12 @@ fn walk_tar<R: Read>(
             }
             digest = Some(ContentDigest(h.digest128()));
             report.content_size += size;
+            if let Some(bytes) = grab {
+                report.captured.push(CapturedFile {
+                    path: path.clone(),
+                    bytes,
+                });
+            }
         }
         report.counts.add(kind);
         let record = FileRecord {
@@ -587,6 +664,33 @@ mod tests {
         assert_eq!(normalize_path(b"../../secret"), "secret");
         assert_eq!(normalize_path(b"./"), "");
         assert_eq!(normalize_path(b"a/\xffb"), "a/\u{fffd}b");
+    }
+
+    #[test]
+    fn package_metadata_paths() {
+        for yes in [
+            "var/lib/dpkg/status",
+            "var/lib/dpkg/status.d/base-files",
+            "var/lib/dpkg/info/libc6:amd64.list",
+            "lib/apk/db/installed",
+            "usr/lib/python3/dist-packages/six-1.16.0.dist-info/RECORD",
+            "usr/lib/python3.11/site-packages/foo-1.0-py3.11.egg-info/installed-files.txt",
+            "app/node_modules/left-pad/package.json",
+            "app/node_modules/@types/node/package.json",
+            "node_modules/a/node_modules/b/package.json",
+        ] {
+            assert!(is_package_metadata(yes), "{yes}");
+        }
+        for no in [
+            "var/lib/dpkg/info/libc6:amd64.md5sums",
+            "var/lib/dpkg/status-old",
+            "app/package.json",
+            "app/node_modules/left-pad/lib/package.json",
+            "app/node_modules/.bin/package.json",
+            "usr/lib/foo/RECORD",
+        ] {
+            assert!(!is_package_metadata(no), "{no}");
+        }
     }
 
     #[test]

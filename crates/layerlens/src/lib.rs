@@ -45,18 +45,22 @@
 #![forbid(unsafe_code)]
 
 mod analysis;
+pub mod attribution;
 pub mod chain;
 pub mod check;
 pub mod diff;
 mod digest;
 pub mod duplicates;
 mod error;
+pub mod explain;
 pub mod families;
 mod layer;
 pub mod ledger;
 mod manifest;
 mod options;
+pub mod packages;
 pub mod present;
+pub mod recommend;
 mod report;
 mod source;
 #[cfg(test)]
@@ -67,13 +71,16 @@ pub use analysis::{analyze, Analyzer, Image, ImageLayer, ImageSet};
 pub use digest::{ContentDigest, Digest};
 pub use error::{DigestSubject, Error, Location, Result};
 pub use layer::{
-    analyze_layer, normalize_path, split_parent, Compression, EntryCounts, EntryKind, FileRecord,
-    LayerReport, OPAQUE_MARKER, WHITEOUT_PREFIX,
+    analyze_layer, is_package_metadata, normalize_path, split_parent, CapturedFile, Compression,
+    EntryCounts, EntryKind, FileRecord, LayerReport, MAX_CAPTURED_FILE, MAX_CAPTURED_PER_LAYER,
+    OPAQUE_MARKER, WHITEOUT_PREFIX,
 };
 pub use manifest::{ArchiveFormat, History, ImageConfig, RootFs};
 pub use options::{
-    FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify,
+    CaptureMetadata, FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn,
+    Verify,
 };
+pub use recommend::AttributionOptions;
 pub use report::{
     ImageReport, LayerEntry, Report, SetDuplicates, Totals, WasteEntry, SCHEMA, TOP_N,
 };

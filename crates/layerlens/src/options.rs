@@ -154,6 +154,10 @@ pub struct Options {
     /// Keep every file record of every layer in the result (needed by the waste,
     /// duplicate and attribution analyses). On by default.
     pub keep_files: KeepFiles,
+    /// Capture the bytes of small package-manager metadata files (dpkg, apk, Python
+    /// `RECORD`s, npm `package.json`s) during the layer walk, for attribution. On by
+    /// default; bounded per file and per layer.
+    pub capture_metadata: CaptureMetadata,
     /// Raised by the caller (Ctrl-C) to stop the analysis promptly.
     pub interrupt: Option<Arc<AtomicBool>>,
     /// Progress sink.
@@ -173,6 +177,16 @@ pub enum KeepFiles {
     No,
 }
 
+/// Whether package-manager metadata files are captured during the layer walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaptureMetadata {
+    /// Capture them (at most 8 MiB per file, 64 MiB per layer).
+    #[default]
+    Yes,
+    /// Capture nothing: attribution then finds no packages.
+    No,
+}
+
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
@@ -181,6 +195,7 @@ impl std::fmt::Debug for Options {
             .field("platform", &self.platform)
             .field("limits", &self.limits)
             .field("keep_files", &self.keep_files)
+            .field("capture_metadata", &self.capture_metadata)
             .field("interrupt", &self.interrupt.is_some())
             .field("progress", &self.progress.is_some())
             .field("file_visitor", &self.file_visitor.is_some())

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+pub mod attribution;
 pub mod forensics;
 
 use crate::report::Report;

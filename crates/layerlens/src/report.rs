@@ -9,12 +9,16 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::ImageSet;
+use crate::attribution::{ByKind, ByOrigin, PackageUsage};
 use crate::digest::Digest;
 use crate::duplicates::{self, DuplicateGroup, SharedContent};
 use crate::families::{self, FamilyNode, NearShared};
 use crate::layer::Compression;
 use crate::ledger;
 use crate::manifest::ArchiveFormat;
+use crate::recommend::{
+    self, AttributionOptions, Reclaimable, Recommendation, SetPackage, SummaryRow,
+};
 use crate::waste::{self, WasteCause};
 
 /// The schema identifier written in every report.
@@ -42,6 +46,18 @@ pub struct Report {
     /// Contents shipped by several distinct layers across the set.
     #[serde(default)]
     pub duplicates: SetDuplicates,
+    /// What to change, each with its measured saving, largest first.
+    #[serde(default)]
+    pub recommendations: Vec<Recommendation>,
+    /// With `--in-use`: what deleting every other image would reclaim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reclaimable: Option<Reclaimable>,
+    /// The packages the set stores most bytes of (at most [`TOP_N`] × 2).
+    #[serde(default)]
+    pub packages: Vec<SetPackage>,
+    /// Per kind: Σ over images now, and after the per-kind recommendations.
+    #[serde(default)]
+    pub summary: Vec<SummaryRow>,
 }
 
 /// Contents of the final filesystems shipped by two or more distinct layers.
@@ -143,6 +159,18 @@ pub struct ImageReport {
     /// The largest groups of identical files (at most [`TOP_N`]).
     #[serde(default)]
     pub duplicates: Vec<DuplicateGroup>,
+    /// How many of its lowest layers are base layers.
+    #[serde(default)]
+    pub base_layers: u64,
+    /// Bytes by origin (sums to `size`).
+    #[serde(default)]
+    pub by_origin: ByOrigin,
+    /// Bytes by kind (sums to `size`).
+    #[serde(default)]
+    pub by_kind: ByKind,
+    /// Its packages, largest first.
+    #[serde(default)]
+    pub packages: Vec<PackageUsage>,
 }
 
 /// One layer position of an image.
@@ -210,8 +238,14 @@ pub struct Totals {
 }
 
 impl Report {
-    /// Build the report of an analysed set.
+    /// Build the report of an analysed set (no `--base`, no `--in-use`).
     pub fn new(set: &ImageSet) -> Report {
+        Report::with_attribution(set, &AttributionOptions::default()).expect("no refs to resolve")
+    }
+
+    /// Build the report of an analysed set, with a base image and the images in use
+    /// for attribution and the what-if. Fails when a ref names no image of the set.
+    pub fn with_attribution(set: &ImageSet, opts: &AttributionOptions) -> crate::Result<Report> {
         // How many images use each diff_id.
         let mut users: HashMap<&Digest, usize> = HashMap::new();
         for img in &set.images {
@@ -288,6 +322,10 @@ impl Report {
                     user_size: 0,
                     top_waste: Vec::new(),
                     duplicates: Vec::new(),
+                    base_layers: 0,
+                    by_origin: ByOrigin::default(),
+                    by_kind: ByKind::default(),
+                    packages: Vec::new(),
                 }
             })
             .collect();
@@ -313,13 +351,17 @@ impl Report {
             families: Vec::new(),
             near_shared: Vec::new(),
             duplicates: SetDuplicates::default(),
+            recommendations: Vec::new(),
+            reclaimable: None,
+            packages: Vec::new(),
+            summary: Vec::new(),
         };
-        report.add_forensics(set);
-        report
+        report.add_forensics(set, opts)?;
+        Ok(report)
     }
 
     /// Ledger, waste, duplicates and families: the forensics of the set.
-    fn add_forensics(&mut self, set: &ImageSet) {
+    fn add_forensics(&mut self, set: &ImageSet, opts: &AttributionOptions) -> crate::Result<()> {
         use rayon::prelude::*;
         let replays: Vec<waste::Replay<'_>> = set
             .images
@@ -376,6 +418,9 @@ impl Report {
                 .collect();
         }
         let (saved, groups) = duplicates::across_set(set, &replays);
+        let dup_images: std::collections::BTreeSet<&Digest> =
+            groups.iter().flat_map(|g| &g.images).collect();
+        let dup_images: Vec<Digest> = dup_images.into_iter().cloned().collect();
         self.duplicates = SetDuplicates {
             saved_size: saved,
             count: groups.len() as u64,
@@ -383,6 +428,36 @@ impl Report {
         };
         self.families = families::families(set);
         self.near_shared = families::near_shared(set);
+        self.add_attribution(set, &replays, (saved, dup_images), opts)
+    }
+
+    /// Attribution by origin and kind, packages, recommendations, what-if, summary.
+    fn add_attribution(
+        &mut self,
+        set: &ImageSet,
+        replays: &[waste::Replay<'_>],
+        duplicates: (u64, Vec<Digest>),
+        opts: &AttributionOptions,
+    ) -> crate::Result<()> {
+        let added = recommend::compute(set, replays, &self.near_shared, duplicates, opts)?;
+        for ((out, (base_layers, by_origin, by_kind)), packages) in self
+            .images
+            .iter_mut()
+            .zip(added.attributions)
+            .zip(added.packages)
+        {
+            debug_assert_eq!(by_kind.total(), out.size);
+            out.base_layers = base_layers;
+            out.by_origin = by_origin;
+            out.by_kind = by_kind;
+            out.packages = packages;
+        }
+        self.notes.extend(added.notes);
+        self.recommendations = added.recommendations;
+        self.reclaimable = added.reclaimable;
+        self.packages = added.set_packages;
+        self.summary = added.summary;
+        Ok(())
     }
 
     /// The report as pretty JSON, with a trailing newline.

@@ -71,6 +71,7 @@ pub(crate) fn layer(specs: &[Spec]) -> LayerReport {
         counts,
         files,
         notes: Vec::new(),
+        captured: Vec::new(),
     }
 }
 
