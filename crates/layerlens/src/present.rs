@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 
 pub mod forensics;
+pub mod html;
+pub mod text;
 
 use crate::report::Report;
 
