@@ -153,7 +153,7 @@ pub fn tables(report: &Value, top: usize) -> Vec<Table> {
 
     // Images.
     let mut footer = vec![format!(
-        "{} images, {} layers ({} unique): {} if summed, {} stored once ({} saved by sharing)",
+        "{} images, {} layers ({} unique): {} summed, {} stored once ({} saved by sharing)",
         u(&t["images"]),
         u(&t["layers"]),
         u(&t["unique_layers"]),
