@@ -33,6 +33,45 @@ enum Command {
     /// Which layer and command added a path, whether it was hidden later, which package
     /// owns it (exit 1 when no image has it).
     Explain(ExplainArgs),
+    /// Write a self-contained HTML report (no network needed to view it).
+    Report(ReportArgs),
+    /// Print a shell completion script to standard output.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+#[derive(clap::Args, Debug)]
+struct ReportArgs {
+    /// Image archives, as for `analyze`.
+    #[arg(value_name = "INPUT", required_unless_present = "from_json")]
+    inputs: Vec<String>,
+    /// Where to write the HTML report.
+    #[arg(long, value_name = "PATH")]
+    html: String,
+    /// Draw a saved `analyze --format json` report instead of analysing inputs.
+    #[arg(long, value_name = "PATH", conflicts_with = "inputs")]
+    from_json: Option<String>,
+    /// Only analyse images of this platform (os/arch[/variant]).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// Trust the diff_ids in the configs instead of re-hashing every layer.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ColorChoice {
+    /// When standard output is a terminal and NO_COLOR is unset.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(clap::Args, Debug)]
@@ -125,6 +164,7 @@ impl std::error::Error for RulesFailed {}
 enum Format {
     Table,
     Json,
+    Csv,
 }
 
 #[derive(clap::Args, Debug)]
@@ -163,6 +203,24 @@ struct AnalyzeArgs {
     /// A file of refs in use, one a line (`#` comments allowed).
     #[arg(long, value_name = "FILE")]
     in_use_file: Option<String>,
+    /// Rows kept in each ranked list (largest wasted paths, duplicates, packages, ...).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+    /// Exact byte counts instead of human units.
+    #[arg(long)]
+    bytes: bool,
+    /// With `--format csv`, only this table (images, layers, ledger, families,
+    /// near_shared, waste, top_waste, duplicates, by_origin, by_kind, packages,
+    /// recommendations, reclaimable); without it, every table, each with a leading
+    /// `table` column, separated by blank lines.
+    #[arg(long, value_name = "NAME")]
+    table: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<String>,
+    /// Colours in tables.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 fn main() -> ExitCode {
@@ -199,6 +257,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Diff(args) => diff(args),
         Command::Check(args) => check(args),
         Command::Explain(args) => explain(args),
+        Command::Report(args) => report(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "layerlens", &mut out);
+            print(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            print(&String::from_utf8_lossy(&out))
+        }
     }
 }
 
@@ -226,6 +297,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
                 .map(str::to_string),
         );
     }
+    if args.table.is_some() && args.format != Format::Csv {
+        return Err(layerlens::Error::Options("--table goes with --format csv".into()).into());
+    }
     let set = Analyzer::new(opts).analyze(&args.inputs)?;
     let attribution = layerlens::AttributionOptions {
         base: args.base.clone(),
@@ -234,18 +308,76 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let report = Report::with_attribution(&set, &attribution)?;
     let text = match args.format {
         Format::Json => report.to_json(),
+        Format::Csv => {
+            let v = serde_json::to_value(&report)?;
+            layerlens::present::text::render_csv(&v, args.top, args.table.as_deref())
+                .map_err(layerlens::Error::Options)?
+        }
         Format::Table => {
-            let mut text = layerlens::present::analyze_table(&report, args.width);
-            text.push_str(&layerlens::present::forensics::sections(
-                &report, args.width,
-            ));
-            text.push_str(&layerlens::present::attribution::sections(
-                &report, args.width,
-            ));
-            text
+            let v = serde_json::to_value(&report)?;
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    use std::io::IsTerminal as _;
+                    args.output.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            let o = layerlens::present::text::TextOptions {
+                width: args.width,
+                exact_bytes: args.bytes,
+                color,
+            };
+            layerlens::present::text::render_text(&v, args.top, &o)
         }
     };
-    print(&text)
+    match &args.output {
+        Some(path) => write_file(path, &text),
+        None => print(&text),
+    }
+}
+
+fn write_file(path: &str, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {path}"))
+}
+
+fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let v = match &args.from_json {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| layerlens::Error::Options(format!("{path}: not JSON: {e}")))?;
+            if !v["schema"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("layerlens/"))
+            {
+                return Err(layerlens::Error::Options(format!(
+                    "{path}: not a layerlens report (no \"schema\": \"layerlens/v1\")"
+                ))
+                .into());
+            }
+            v
+        }
+        None => {
+            let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+            let opts = Options {
+                verify: if args.no_verify {
+                    Verify::Trust
+                } else {
+                    Verify::Full
+                },
+                threads: args.threads,
+                platform,
+                ..Options::default()
+            };
+            let set = Analyzer::new(opts).analyze(&args.inputs)?;
+            let report = Report::new(&set);
+            layerlens::present::html::report_value(&report, &set)
+        }
+    };
+    write_file(&args.html, &layerlens::present::html::render(&v))
 }
 
 fn explain(args: ExplainArgs) -> anyhow::Result<()> {
@@ -263,6 +395,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<()> {
             s.push('\n');
             s
         }
+        Format::Csv => layerlens::present::attribution::explain_csv(&found),
         Format::Table => {
             layerlens::present::attribution::explain_table(&args.path, &found, args.width)
         }
@@ -322,6 +455,31 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
             s
         }
         Format::Table => layerlens::present::forensics::diff_table(&d, args.width),
+        Format::Csv => {
+            use layerlens::present::text::{table_csv, Cell, Table};
+            let rows = d
+                .files
+                .iter()
+                .map(|f| {
+                    vec![
+                        Cell::Text(format!("{:?}", f.change).to_lowercase()),
+                        Cell::Text(f.path.clone()),
+                        Cell::Bytes(f.old_size),
+                        Cell::Bytes(f.new_size),
+                    ]
+                })
+                .collect();
+            let t = Table {
+                name: "files",
+                title: String::new(),
+                columns: vec!["change", "path", "old_size", "new_size"],
+                csv_only: vec![],
+                rows,
+                footer: vec![],
+                group_first: false,
+            };
+            table_csv(&t, false)
+        }
     };
     print(&text)
 }
@@ -388,6 +546,31 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
             s
         }
         Format::Table => layerlens::present::forensics::check_table(&results, args.width),
+        Format::Csv => {
+            use layerlens::present::text::{table_csv, Cell, Table};
+            let rows = results
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::Text(r.rule.clone()),
+                        Cell::Text(r.subject.clone()),
+                        Cell::Text(r.measured.clone()),
+                        Cell::Text(r.limit.clone()),
+                        Cell::Text(if r.pass { "pass" } else { "fail" }.into()),
+                    ]
+                })
+                .collect();
+            let t = Table {
+                name: "rules",
+                title: String::new(),
+                columns: vec!["rule", "subject", "measured", "limit", "result"],
+                csv_only: vec![],
+                rows,
+                footer: vec![],
+                group_first: false,
+            };
+            table_csv(&t, false)
+        }
     };
     print(&text)?;
     if results.iter().any(|r| !r.pass) {

@@ -36,10 +36,12 @@ fn analyze_shows_attribution_sections_within_100_columns() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     for section in [
-        "WHERE THE BYTES COME FROM",
+        "BY ORIGIN",
+        "BY KIND",
+        "LARGEST PACKAGES",
         "TOP PACKAGES ACROSS THE SET",
         "RECOMMENDATIONS",
-        "WHAT IF ONLY THE IMAGES IN USE WERE KEPT",
+        "WHAT IF only the images in use were kept",
         "SUMMARY",
     ] {
         assert!(out.contains(section), "{section} missing:\n{out}");

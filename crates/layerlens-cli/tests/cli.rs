@@ -151,3 +151,153 @@ fn usage_errors_exit_2() {
     let o = run(&["frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn analyze_csv_tables_output_file_and_exact_bytes() {
+    let o = run(&[
+        "analyze",
+        "--format",
+        "csv",
+        "--table",
+        "top_waste",
+        &fixture("forensics.tar"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("image,size,cause,layers,path,"), "{out}");
+    assert!(out.contains("acme/waste:1,4000,deleted,"), "{out}");
+
+    let all = stdout(&run(&[
+        "analyze",
+        "--format",
+        "csv",
+        &fixture("forensics.tar"),
+    ]));
+    for t in [
+        "images",
+        "layers",
+        "ledger",
+        "families",
+        "waste",
+        "duplicates",
+    ] {
+        assert!(all.contains(&format!("\r\n{t},")), "no {t} table: {all}");
+    }
+    let bad = run(&[
+        "analyze",
+        "--format",
+        "csv",
+        "--table",
+        "nope",
+        &fixture("forensics.tar"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("tables: images"), "{}", stderr(&bad));
+
+    let dir = std::env::temp_dir().join(format!("layerlens-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("out.txt");
+    let o = run(&[
+        "analyze",
+        "--bytes",
+        "--top",
+        "1",
+        "--color",
+        "never",
+        "--output",
+        file.to_str().unwrap(),
+        &fixture("forensics.tar"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("18,300"), "{text}");
+    assert!(
+        text.contains("lib/libz.copy") && !text.contains("opt/data/a"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = stdout(&run(&["analyze", &fixture("forensics.tar")]));
+    assert!(!plain.contains('\x1b'), "piped output is never coloured");
+    let o = bin()
+        .args(["analyze", "--color", "always", &fixture("forensics.tar")])
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("\x1b[1;36mIMAGES"));
+}
+
+#[test]
+fn completions_and_man_page() {
+    let o = run(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("_layerlens()"), "{}", stdout(&o));
+    let o = run(&["completions", "zsh"]);
+    assert!(stdout(&o).contains("#compdef layerlens"));
+    let o = run(&["man"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let man = stdout(&o);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH layerlens"),
+        "{man}"
+    );
+    assert!(man.contains("report"));
+}
+
+#[test]
+fn report_writes_a_self_contained_html_file() {
+    let dir = std::env::temp_dir().join(format!("layerlens-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let html = dir.join("r.html");
+    let o = run(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        &fixture("forensics.tar"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(
+        page.contains("\"top_dirs\":[{\"files\":2,\"path\":\"app\",\"size\":1800}"),
+        "top_dirs missing"
+    );
+    for s in ["id=\"ledger\"", "id=\"treemap\"", "id=\"recommendations\""] {
+        assert!(page.contains(s), "{s}");
+    }
+    // A saved JSON report draws too; anything else is refused.
+    let json = dir.join("r.json");
+    std::fs::write(
+        &json,
+        stdout(&run(&[
+            "analyze",
+            "--format",
+            "json",
+            &fixture("forensics.tar"),
+        ])),
+    )
+    .unwrap();
+    let o = run(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        "--from-json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(&json, "{}").unwrap();
+    let o = run(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        "--from-json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 pub mod attribution;
 pub mod forensics;
+pub mod html;
+pub mod text;
 
 use crate::report::Report;
 

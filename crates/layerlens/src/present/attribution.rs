@@ -220,3 +220,51 @@ pub fn explain_table(path: &str, found: &[Explanation], width: usize) -> String 
     }
     out
 }
+
+/// The `explain` result as one CSV table: a row per event of each image.
+pub fn explain_csv(found: &[Explanation]) -> String {
+    use super::text::{table_csv, Cell, Table};
+    let mut rows = Vec::new();
+    for e in found {
+        let owner = e
+            .owner
+            .as_ref()
+            .map(|o| format!("{:?} {} {}", o.manager, o.name, o.version))
+            .unwrap_or_default();
+        for ev in &e.events {
+            rows.push(vec![
+                Cell::Text(e.name.clone()),
+                Cell::Text(e.image.to_string()),
+                Cell::Text(e.path.clone()),
+                Cell::Count(ev.layer),
+                Cell::Text(format!("{:?}", ev.action)),
+                Cell::Bytes(ev.size),
+                Cell::Text(ev.created_by.clone().unwrap_or_default()),
+                Cell::Text(e.visible.to_string()),
+                Cell::Text(e.kind.map(|k| format!("{k:?}")).unwrap_or_default()),
+                Cell::Text(owner.clone()),
+            ]);
+        }
+    }
+    let table = Table {
+        name: "explain",
+        title: "explain".into(),
+        columns: vec![
+            "image",
+            "id",
+            "path",
+            "layer",
+            "action",
+            "size",
+            "created_by",
+            "visible",
+            "kind",
+            "owner",
+        ],
+        csv_only: Vec::new(),
+        rows,
+        footer: Vec::new(),
+        group_first: false,
+    };
+    table_csv(&table, false)
+}

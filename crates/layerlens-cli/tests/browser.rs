@@ -1,0 +1,197 @@
+//! The HTML report in a real browser: headless Chromium (Debian's `chromium`) loads
+//! the file from disk, the page's script draws every section and sets
+//! `<body data-status="ok">` (or `error: …` on any script error), and the dumped DOM is
+//! checked section by section.
+//!
+//! Skipped, with a message, when `/usr/bin/chromium` (or `$LAYERLENS_CHROMIUM`) is
+//! absent, unless `LAYERLENS_BROWSER_TEST=1`, which makes a missing browser a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn chromium() -> Option<PathBuf> {
+    let p = std::env::var_os("LAYERLENS_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var("LAYERLENS_BROWSER_TEST").as_deref() == Ok("1") {
+        panic!("LAYERLENS_BROWSER_TEST=1 but no browser at {}", p.display());
+    }
+    eprintln!(
+        "skipping the browser test: no {} (install Debian's chromium, or set \
+         LAYERLENS_CHROMIUM; LAYERLENS_BROWSER_TEST=1 makes this a failure)",
+        p.display()
+    );
+    None
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("layerlens-browser-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Render `html` headless and return the DOM after the scripts ran.
+fn dump_dom(browser: &Path, html: &Path, dir: &Path) -> String {
+    let profile = dir.join("profile");
+    let o = Command::new("timeout")
+        .arg("120")
+        .arg(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("the browser runs");
+    assert!(
+        o.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("UTF-8 DOM")
+}
+
+fn layerlens(args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_layerlens"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn status(dom: &str) -> &str {
+    let s = dom
+        .split("data-status=\"")
+        .nth(1)
+        .expect("the body has a status");
+    &s[..s.find('"').unwrap()]
+}
+
+fn section<'a>(dom: &'a str, id: &str) -> &'a str {
+    let start = dom
+        .find(&format!("<section id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let rest = &dom[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+#[test]
+fn the_report_draws_every_section_in_chromium() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch("fixture");
+    let html = dir.join("report.html");
+    let fixture = root().join("testdata/fixtures/forensics.tar");
+    layerlens(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        fixture.to_str().unwrap(),
+    ]);
+    let dom = dump_dom(&browser, &html, &dir);
+    assert_eq!(status(&dom), "ok", "script error");
+    assert_eq!(count(section(&dom, "ledger"), "class=\"row\""), 4);
+    assert!(count(section(&dom, "whatif"), "class=\"figure\"") >= 4);
+    assert_eq!(count(section(&dom, "families"), "<li"), 5);
+    // Attribution by kind and by origin: a bar per image on each axis, with legends.
+    let comp = section(&dom, "composition");
+    assert!(count(comp, "class=\"seg\"") >= 8, "{comp}");
+    assert!(!comp.contains("no attribution by kind"), "{comp}");
+    for legend in [
+        "language_deps",
+        "os_packages",
+        "wasted",
+        "base image",
+        "own layers",
+    ] {
+        assert!(comp.contains(legend), "{legend} missing: {comp}");
+    }
+    // The treemap draws the largest directories of the chosen image.
+    let tm = section(&dom, "treemap");
+    assert!(count(tm, "<rect") >= 5, "{tm}");
+    assert!(tm.contains("lib/ 8.0 kB"), "{tm}");
+    let waste = section(&dom, "waste");
+    assert_eq!(count(waste, "<table"), 2);
+    assert!(waste.contains("/lib/libz.copy"));
+    assert!(section(&dom, "duplicates").contains("lib/libz, lib/libz.copy"));
+    assert!(section(&dom, "recommendations").contains("Consolidate on one base"));
+    assert!(count(section(&dom, "images"), "<tr") >= 5 + 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn attribution_sections_draw_when_the_report_has_them() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch("attribution");
+    let html = dir.join("report.html");
+    let json = root().join("testdata/reports/attribution.json");
+    layerlens(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        "--from-json",
+        json.to_str().unwrap(),
+    ]);
+    let dom = dump_dom(&browser, &html, &dir);
+    assert_eq!(status(&dom), "ok", "script error");
+    let comp = section(&dom, "composition");
+    assert!(!comp.contains("no attribution"), "{comp}");
+    assert!(comp.contains("language_deps") && comp.contains("own layers"));
+    let rec = section(&dom, "recommendations");
+    assert!(
+        rec.contains("remove-apt-lists") && rec.contains("9.5 kB"),
+        "{rec}"
+    );
+    let whatif = section(&dom, "whatif");
+    assert!(
+        whatif.contains("11.9 kB") && whatif.contains("10.1 kB"),
+        "{whatif}"
+    );
+    // Packages (no top_dirs in a saved analyze report) fill the treemap; names from
+    // archives stay text.
+    let tm = section(&dom, "treemap");
+    assert!(tm.contains("libc6") && tm.contains("requests"), "{tm}");
+    assert!(tm.contains("&lt;/script&gt;&lt;b&gt;evil"), "{tm}");
+    assert!(!dom.contains("<b>evil</b>"));
+    assert!(!dom.contains("<img src=x"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_script_error_shows_in_the_status() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch("broken");
+    let json = dir.join("broken.json");
+    std::fs::write(&json, r#"{"schema": "layerlens/v1", "images": 5}"#).unwrap();
+    let html = dir.join("report.html");
+    layerlens(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        "--from-json",
+        json.to_str().unwrap(),
+    ]);
+    let dom = dump_dom(&browser, &html, &dir);
+    assert!(status(&dom).starts_with("error: "), "{}", status(&dom));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
