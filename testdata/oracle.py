@@ -86,8 +86,8 @@ def basename(name):
 def layer_stats(raw):
     stream = decompress(raw)
     st = {"sha256": hashlib.sha256(stream).hexdigest(), "tar_size": len(stream),
-          "content_size": 0, "files": 0, "whiteouts": 0, "opaque_whiteouts": 0,
-          "entries": [], "meta": {}, "symlinks": {}}
+          "content_size": 0, "symlink_size": 0, "files": 0, "whiteouts": 0,
+          "opaque_whiteouts": 0, "entries": [], "meta": {}, "symlinks": {}}
     if len(stream) == 0:
         return st
     try:
@@ -120,6 +120,8 @@ def layer_stats(raw):
             elif m.issym() or m.islnk():
                 if m.issym():
                     st["symlinks"][path] = m.linkname
+                    # overlay2 counts a symlink as the length of its target
+                    st["symlink_size"] += len(m.linkname.encode("utf-8", "surrogateescape"))
                 st["files"] += 1
                 st["entries"].append((path, "link", 0, None))
             elif m.isdir():
@@ -267,7 +269,7 @@ class Analysis:
             symlinks.append(st["symlinks"])
             layers.append({
                 "diff_id": did, "tar_size": st["tar_size"], "content_size": st["content_size"],
-                "files": st["files"], "whiteouts": st["whiteouts"],
+                "symlink_size": st["symlink_size"], "files": st["files"], "whiteouts": st["whiteouts"],
                 "opaque_whiteouts": st["opaque_whiteouts"], "created_by": created[i]})
         img = self.images.get(img_id)
         if img is None:
@@ -399,7 +401,9 @@ class Analysis:
             out_imgs.append({
                 "refs": sorted(img["refs"]), "id": img["id"], "os": img["os"],
                 "architecture": img["architecture"], "size": size, "shared_size": shared,
-                "unique_size": size - shared, "layers": img["layers"]})
+                "unique_size": size - shared,
+                "docker_size": size + sum(l["symlink_size"] for l in img["layers"]),
+                "layers": img["layers"]})
         dedup = sum(self.layer_cache[d]["content_size"] for d in users)
         totals = {"images": len(imgs), "layers": positions, "unique_layers": len(users),
                   "naive_size": naive, "dedup_size": dedup}

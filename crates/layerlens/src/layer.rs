@@ -179,6 +179,10 @@ pub struct LayerReport {
     pub tar_size: u64,
     /// Sum of regular-file sizes.
     pub content_size: u64,
+    /// Sum of the lengths of symlink targets: what overlay2 counts for symlinks, so
+    /// `content_size + symlink_size` is the layer's size as `docker images` reports it.
+    #[serde(default)]
+    pub symlink_size: u64,
     /// Bytes after the tar end-of-archive marker (zero padding, or eStargz's hidden TOC).
     pub trailing_size: u64,
     /// Entries by kind.
@@ -521,6 +525,7 @@ fn walk_tar<R: Read>(
         stored_size: 0,
         tar_size: 0,
         content_size: 0,
+        symlink_size: 0,
         trailing_size: 0,
         counts: EntryCounts::default(),
         files: Vec::new(),
@@ -631,6 +636,9 @@ fn walk_tar<R: Read>(
                     bytes,
                 });
             }
+        }
+        if kind == EntryKind::Symlink {
+            report.symlink_size += entry.link_name_bytes().map_or(0, |l| l.len() as u64);
         }
         report.counts.add(kind);
         let record = FileRecord {

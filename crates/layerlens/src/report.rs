@@ -119,6 +119,11 @@ pub struct ImageReport {
     pub shared_size: u64,
     /// `size - shared_size`.
     pub unique_size: u64,
+    /// The size `docker images` and `docker image inspect` report for this image on
+    /// overlay2: `size` plus the lengths of symlink targets (checked equal on real
+    /// archives loaded into Docker 26).
+    #[serde(default)]
+    pub docker_size: u64,
     /// Layers, lowest first.
     pub layers: Vec<LayerEntry>,
     /// Content bytes of its layers whose ChainID another image of the set also has
@@ -193,6 +198,9 @@ pub struct LayerEntry {
     pub tar_size: u64,
     /// Sum of regular-file sizes.
     pub content_size: u64,
+    /// Sum of symlink target lengths (overlay2 counts them; `content_size` does not).
+    #[serde(default)]
+    pub symlink_size: u64,
     /// Regular files + symlinks + hardlinks.
     pub files: u64,
     /// Directories.
@@ -263,6 +271,7 @@ impl Report {
             .map(|img| {
                 let mut size = 0;
                 let mut shared = 0;
+                let mut docker_size = 0;
                 let layers = img
                     .layers
                     .iter()
@@ -272,6 +281,7 @@ impl Report {
                             .get(&l.diff_id)
                             .expect("every image layer has a report");
                         size += r.content_size;
+                        docker_size += r.content_size + r.symlink_size;
                         if users.get(&l.diff_id).copied().unwrap_or(0) > 1 {
                             shared += r.content_size;
                         }
@@ -284,6 +294,7 @@ impl Report {
                             stored_size: l.stored_size,
                             tar_size: r.tar_size,
                             content_size: r.content_size,
+                            symlink_size: r.symlink_size,
                             files: r.counts.files(),
                             directories: r.counts.directories,
                             symlinks: r.counts.symlinks,
@@ -309,6 +320,7 @@ impl Report {
                     size,
                     shared_size: shared,
                     unique_size: size - shared,
+                    docker_size,
                     layers,
                     chain_shared_size: 0,
                     chain_unique_size: 0,

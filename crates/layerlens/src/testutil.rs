@@ -67,6 +67,7 @@ pub(crate) fn layer(specs: &[Spec]) -> LayerReport {
         stored_size: 0,
         tar_size: 0,
         content_size: files.iter().map(|f| f.size).sum(),
+        symlink_size: 0,
         trailing_size: 0,
         counts,
         files,
