@@ -4,3 +4,4 @@ mod common;
 mod malformed;
 mod oracle;
 mod short_reads;
+mod synth;

@@ -24,6 +24,27 @@ struct Cli {
 enum Command {
     /// Analyse image archives: sizes, shared and unique bytes, layers.
     Analyze(AnalyzeArgs),
+    /// Write a deterministic synthetic image set (for benchmarks and scale tests).
+    Generate(GenerateArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct GenerateArgs {
+    /// Approximate uncompressed bytes of all distinct layers: 100MB, 1GB, 16GiB.
+    #[arg(long, default_value = "100MB")]
+    scale: String,
+    /// Archive layout: docker, docker25, oci-gzip, oci-zstd, gzip (docker25, gzipped whole).
+    #[arg(long, default_value = "docker25")]
+    format: String,
+    /// Seed; the same seed, scale and format give byte-identical archives.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// The archive to write.
+    #[arg(value_name = "OUT")]
+    out: std::path::PathBuf,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +98,38 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Generate(args) => generate(args),
     }
+}
+
+fn generate(args: GenerateArgs) -> anyhow::Result<()> {
+    use layerlens::synth::{self, SynthFormat, SynthOptions};
+    let scale = synth::parse_size(&args.scale)
+        .with_context(|| format!("--scale {:?} is not a size like 100MB or 2GiB", args.scale))?;
+    let format = SynthFormat::parse(&args.format).with_context(|| {
+        format!(
+            "--format {:?} is not one of docker, docker25, oci-gzip, oci-zstd, gzip",
+            args.format
+        )
+    })?;
+    let mut opts = SynthOptions::new(scale, format);
+    opts.threads = args.threads;
+    if let Some(seed) = args.seed {
+        opts.seed = seed;
+    }
+    let s = synth::generate(&args.out, &opts)?;
+    eprintln!(
+        "{}: {} images, {} layers, {} entries ({} files), {} layer bytes, {} stored, {} archive bytes",
+        args.out.display(),
+        s.images,
+        s.layers,
+        s.entries,
+        s.files,
+        s.tar_bytes,
+        s.stored_bytes,
+        s.archive_bytes
+    );
+    Ok(())
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {

@@ -56,6 +56,7 @@ mod options;
 pub mod present;
 mod report;
 mod source;
+pub mod synth;
 
 pub use analysis::{analyze, Analyzer, Image, ImageLayer, ImageSet};
 pub use digest::{ContentDigest, Digest};
