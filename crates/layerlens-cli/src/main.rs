@@ -2,12 +2,14 @@
 //! calls the library, prints, and maps errors to exit codes (0 ok, 1 integrity failure,
 //! 2 bad usage or unreadable input).
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
+
+mod progress;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use layerlens::{Analyzer, Options, Platform, Report, Verify};
+use layerlens::{Analyzer, ImageSet, Options, Platform, Report, Verify};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -24,6 +26,8 @@ struct Cli {
 enum Command {
     /// Analyse image archives: sizes, shared and unique bytes, layers.
     Analyze(AnalyzeArgs),
+    /// Merge partial results (`analyze --partial`) into one report.
+    Merge(MergeArgs),
     /// Write a deterministic synthetic image set (for benchmarks and scale tests).
     Generate(GenerateArgs),
 }
@@ -74,6 +78,32 @@ struct AnalyzeArgs {
     /// Table width in columns.
     #[arg(long, default_value_t = 100)]
     width: usize,
+    /// Write a partial result (for `layerlens merge`) to this file instead of a report.
+    #[arg(long, value_name = "OUT.json")]
+    partial: Option<std::path::PathBuf>,
+    /// Cache layer results in this directory; layers found there are not read again.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<std::path::PathBuf>,
+    /// No progress bar (it is only shown when standard error is a terminal).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// Partial results written by `layerlens analyze --partial`, in input order.
+    #[arg(required = true, value_name = "PARTIAL.json")]
+    partials: Vec<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Table width in columns.
+    #[arg(long, default_value_t = 100)]
+    width: usize,
+    /// Write the merged partial result to this file instead of a report (to merge in
+    /// stages).
+    #[arg(long, value_name = "OUT.json")]
+    partial: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -98,6 +128,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Merge(args) => merge(args),
         Command::Generate(args) => generate(args),
     }
 }
@@ -134,6 +165,7 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(progress::Bar::new);
     let opts = Options {
         verify: if args.no_verify {
             Verify::Trust
@@ -142,13 +174,44 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         },
         threads: args.threads,
         platform,
+        cache: args.cache,
+        progress: bar.as_ref().map(progress::Bar::sink),
         ..Options::default()
     };
-    let set = Analyzer::new(opts).analyze(&args.inputs)?;
-    let report = Report::new(&set);
-    let text = match args.format {
+    let result = Analyzer::new(opts).analyze(&args.inputs);
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    let set = result?;
+    if let Some(out) = &args.partial {
+        return write_file(out, &set.to_partial_json());
+    }
+    print_report(&Report::new(&set), args.format, args.width)
+}
+
+fn merge(args: MergeArgs) -> anyhow::Result<()> {
+    let mut parts = Vec::with_capacity(args.partials.len());
+    for path in &args.partials {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let set = ImageSet::from_partial_json(&bytes)
+            .with_context(|| format!("reading {}", path.display()))?;
+        parts.push(set);
+    }
+    let set = ImageSet::merge(parts);
+    if let Some(out) = &args.partial {
+        return write_file(out, &set.to_partial_json());
+    }
+    print_report(&Report::new(&set), args.format, args.width)
+}
+
+fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+fn print_report(report: &Report, format: Format, width: usize) -> anyhow::Result<()> {
+    let text = match format {
         Format::Json => report.to_json(),
-        Format::Table => layerlens::present::analyze_table(&report, args.width),
+        Format::Table => layerlens::present::analyze_table(report, width),
     };
     let mut stdout = std::io::stdout().lock();
     stdout

@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::cache::{self, CacheKey};
 use crate::digest::Digest;
 use crate::error::{DigestSubject, Error, Location, Result};
 use crate::layer::{self, Compression, LayerReport};
@@ -124,6 +125,8 @@ struct Job {
     store: usize,
     member: String,
     size: u64,
+    /// The stored digest the descriptor promises, for the layer cache's key.
+    stored_digest: Option<Digest>,
 }
 
 impl Analyzer {
@@ -187,6 +190,7 @@ impl Analyzer {
                         store: si,
                         member: l.member.clone(),
                         size,
+                        stored_digest: l.stored_digest.clone(),
                     });
                 }
             }
@@ -209,9 +213,37 @@ impl Analyzer {
                         Err(e) => return Err(clone_err(e)),
                     },
                     _ => {
-                        let reader = store.open(&job.member)?;
-                        let r = layer::analyze_layer_inner(reader, opts, &mut |_| {}, true)
-                            .map_err(|e| Error::from_io(at.clone(), e))?;
+                        let cached = opts.cache.as_deref().and_then(|dir| {
+                            let key = CacheKey::new(
+                                &job.key,
+                                job.stored_digest.as_ref(),
+                                job.size,
+                                opts,
+                            )?;
+                            Some((dir, key))
+                        });
+                        if let Some((dir, key)) = &cached {
+                            if let Some(r) = cache::load(dir, key) {
+                                opts.report(ProgressEvent::Bytes(job.size));
+                                opts.report(ProgressEvent::LayerDone);
+                                return Ok((job.key.clone(), r));
+                            }
+                        }
+                        let r = if split_layer(store, job, opts)? {
+                            layer::analyze_uncompressed_split(
+                                store.open(&job.member)?,
+                                store.open(&job.member)?,
+                                opts,
+                                true,
+                            )
+                        } else {
+                            let reader = store.open(&job.member)?;
+                            layer::analyze_layer_inner(reader, opts, &mut |_| {}, true)
+                        }
+                        .map_err(|e| Error::from_io(at.clone(), e))?;
+                        if let Some((dir, key)) = &cached {
+                            cache::store(dir, key, &r);
+                        }
                         opts.report(ProgressEvent::LayerDone);
                         r
                     }
@@ -354,11 +386,14 @@ impl Analyzer {
                     report.compression,
                 )
             } else {
-                (
-                    l.stored_digest.clone(),
-                    store.len(&l.member)?,
-                    store.compression(&l.member)?,
-                )
+                let compression = store.compression(&l.member)?;
+                // An uncompressed copy of a verified layer is stored as its diff_id: say
+                // so, as the analysed copy would, so that the result does not depend on
+                // which copy was read (partial runs merge to the same report).
+                let stored_digest = l.stored_digest.clone().or_else(|| {
+                    (compression == Compression::None && report.verified).then(|| diff_id.clone())
+                });
+                (stored_digest, store.len(&l.member)?, compression)
             };
             out_layers.push(ImageLayer {
                 diff_id,
@@ -406,6 +441,19 @@ fn layer_history(spec: &ImageSpec) -> Vec<HistoryFields> {
     } else {
         Vec::new()
     }
+}
+
+/// Layers at least this large, uncompressed and verified, are hashed and walked on two
+/// cores at once (see `layer::analyze_uncompressed_split`).
+const SPLIT_MIN_BYTES: u64 = 16 << 20;
+
+/// Whether to read this layer twice in parallel: only when it is big, verified, stored
+/// uncompressed in a seekable input, and there is more than one worker to share it.
+fn split_layer(store: &Store, job: &Job, opts: &Options) -> Result<bool> {
+    Ok(opts.verify == Verify::Full
+        && job.size >= SPLIT_MIN_BYTES
+        && rayon::current_num_threads() > 1
+        && store.compression(&job.member)? == Compression::None)
 }
 
 /// The key a layer is deduplicated by: its promised diff_id, or for pre-1.10 layers

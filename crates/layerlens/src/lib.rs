@@ -48,11 +48,13 @@
 #![allow(clippy::result_large_err)]
 
 mod analysis;
+mod cache;
 mod digest;
 mod error;
 mod layer;
 mod manifest;
 mod options;
+mod partial;
 pub mod present;
 mod report;
 mod source;
@@ -67,4 +69,5 @@ pub use layer::{
 };
 pub use manifest::{ArchiveFormat, History, ImageConfig, RootFs};
 pub use options::{KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn, Verify};
+pub use partial::PARTIAL_SCHEMA;
 pub use report::{ImageReport, LayerEntry, Report, Totals, SCHEMA};

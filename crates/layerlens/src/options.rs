@@ -149,6 +149,11 @@ pub struct Options {
     pub interrupt: Option<Arc<AtomicBool>>,
     /// Progress sink.
     pub progress: Option<ProgressFn>,
+    /// A directory of cached layer results (created when missing): layers found there
+    /// by diff_id, stored digest and size are not read again; every layer analysed is
+    /// stored there. See the `cache` notes in the README: a hit trusts content
+    /// addressing.
+    pub cache: Option<std::path::PathBuf>,
 }
 
 /// Whether per-file records are kept in memory.
@@ -171,6 +176,7 @@ impl std::fmt::Debug for Options {
             .field("keep_files", &self.keep_files)
             .field("interrupt", &self.interrupt.is_some())
             .field("progress", &self.progress.is_some())
+            .field("cache", &self.cache)
             .finish()
     }
 }
