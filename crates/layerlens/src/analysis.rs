@@ -273,7 +273,7 @@ impl Analyzer {
             notes.extend(res.notes);
             for spec in res.images {
                 let image =
-                    self.assemble(si, store, &spec, &by_key, &analysed_from, &mut layers)?;
+                    self.assemble(si, store, &spec, &mut by_key, &analysed_from, &mut layers)?;
                 match images.get_mut(&image.id) {
                     Some(existing) => {
                         let refs: BTreeSet<String> =
@@ -302,7 +302,7 @@ impl Analyzer {
         store_index: usize,
         store: &Store,
         spec: &ImageSpec,
-        by_key: &HashMap<Digest, LayerReport>,
+        by_key: &mut HashMap<Digest, LayerReport>,
         analysed_from: &HashMap<Digest, (usize, String)>,
         layers: &mut BTreeMap<Digest, LayerReport>,
     ) -> Result<Image> {
@@ -316,7 +316,9 @@ impl Analyzer {
         let mut out_layers = Vec::with_capacity(spec.layers.len());
         for (i, l) in spec.layers.iter().enumerate() {
             let key = layer_key(store, l);
-            let report = by_key.get(&key).expect("every planned layer has a result");
+            let report = by_key
+                .get_mut(&key)
+                .expect("every planned layer has a result");
             let at = Location::input(&store.input)
                 .member(&l.member)
                 .image(&image_name)
@@ -365,7 +367,13 @@ impl Analyzer {
                 }
             }
             if !layers.contains_key(&diff_id) {
-                let mut r = report.clone();
+                // Move the file records rather than copy them: they are most of the
+                // memory, and one key always yields one diff_id, so they move once.
+                let files = std::mem::take(&mut report.files);
+                let mut r = LayerReport {
+                    files,
+                    ..report.clone()
+                };
                 r.diff_id = diff_id.clone();
                 if !r.verified && r.stored_digest.is_none() {
                     r.stored_digest = l.stored_digest.clone();

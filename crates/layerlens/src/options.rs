@@ -151,8 +151,9 @@ pub struct Options {
     pub progress: Option<ProgressFn>,
     /// A directory of cached layer results (created when missing): layers found there
     /// by diff_id, stored digest and size are not read again; every layer analysed is
-    /// stored there. See the `cache` notes in the README: a hit trusts content
-    /// addressing.
+    /// stored there. Entries are versioned and checksummed, and ignored (rewritten)
+    /// when anything about them is off; a hit trusts content addressing, so the layer
+    /// is neither re-read nor re-verified (leave the cache off to audit an archive).
     pub cache: Option<std::path::PathBuf>,
 }
 

@@ -541,6 +541,8 @@ fn write_layer<W: Write>(plan: &LayerPlan, w: W) -> io::Result<LayerCounts> {
                 h.set_entry_type(tar::EntryType::Directory);
                 h.set_mode(0o755);
                 h.set_mtime(MTIME);
+                h.set_uid(0);
+                h.set_gid(0);
                 h.set_size(0);
                 b.append_data(&mut h, format!("{acc}/"), io::empty())?;
                 counts.entries += 1;
@@ -553,6 +555,8 @@ fn write_layer<W: Write>(plan: &LayerPlan, w: W) -> io::Result<LayerCounts> {
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mode(mode);
         h.set_mtime(MTIME);
+        h.set_uid(0);
+        h.set_gid(0);
         h.set_size(size);
         b.append_data(&mut h, path, Content::new(seed, size))
     };
@@ -599,6 +603,8 @@ fn write_layer<W: Write>(plan: &LayerPlan, w: W) -> io::Result<LayerCounts> {
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mode(0o644);
         h.set_mtime(MTIME);
+        h.set_uid(0);
+        h.set_gid(0);
         h.set_size(0);
         b.append_data(&mut h, format!("{parent}/.wh.{base}"), io::empty())?;
         counts.entries += 1;
@@ -713,6 +719,8 @@ impl<W: Write> Outer<W> {
             0o644
         });
         h.set_mtime(MTIME);
+        h.set_uid(0);
+        h.set_gid(0);
         h.set_size(size);
         h.set_cksum();
         self.w.write_all(h.as_bytes())
