@@ -121,3 +121,11 @@ pub fn expected(path: &str) -> Value {
     obj.remove("v1_layers");
     v
 }
+
+/// A fresh, empty scratch directory for one test, under cargo's target tmpdir.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating a scratch directory");
+    dir
+}

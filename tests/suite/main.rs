@@ -1,6 +1,7 @@
 //! The workspace integration suite: one test binary, one module per area.
 
 mod attribution;
+mod cache;
 mod common;
 mod files;
 mod forensics;
@@ -8,5 +9,8 @@ mod fuzzed;
 mod hostile;
 mod malformed;
 mod oracle;
+mod partial;
 mod schema;
 mod short_reads;
+mod split;
+mod synth;

@@ -2,14 +2,16 @@
 //! calls the library, prints, and maps errors to exit codes (0 ok, 1 integrity failure,
 //! 2 bad usage or unreadable input, 130 interrupted by Ctrl-C).
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
+
+mod progress;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use layerlens::{Analyzer, Options, Platform, Report, Verify};
+use layerlens::{Analyzer, ImageSet, Options, Platform, Report, Verify};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,6 +44,29 @@ enum Command {
     },
     /// Print the man page (roff) to standard output.
     Man,
+    /// Merge partial results (`analyze --partial`) into one report.
+    Merge(MergeArgs),
+    /// Write a deterministic synthetic image set (for benchmarks and scale tests).
+    Generate(GenerateArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct GenerateArgs {
+    /// Approximate uncompressed bytes of all distinct layers: 100MB, 1GB, 16GiB.
+    #[arg(long, default_value = "100MB")]
+    scale: String,
+    /// Archive layout: docker, docker25, oci-gzip, oci-zstd, gzip (docker25, gzipped whole).
+    #[arg(long, default_value = "docker25")]
+    format: String,
+    /// Seed; the same seed, scale and format give byte-identical archives.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// The archive to write.
+    #[arg(value_name = "OUT")]
+    out: std::path::PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -221,6 +246,32 @@ struct AnalyzeArgs {
     /// Colours in tables.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Write a partial result (for `layerlens merge`) to this file instead of a report.
+    #[arg(long, value_name = "OUT.json")]
+    partial: Option<std::path::PathBuf>,
+    /// Cache layer results in this directory; layers found there are not read again.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<std::path::PathBuf>,
+    /// No progress bar (it is only shown when standard error is a terminal).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// Partial results written by `layerlens analyze --partial`, in input order.
+    #[arg(required = true, value_name = "PARTIAL.json")]
+    partials: Vec<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Table width in columns.
+    #[arg(long, default_value_t = 100)]
+    width: usize,
+    /// Write the merged partial result to this file instead of a report (to merge in
+    /// stages).
+    #[arg(long, value_name = "OUT.json")]
+    partial: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -270,11 +321,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             clap_mangen::Man::new(cmd).render(&mut out)?;
             print(&String::from_utf8_lossy(&out))
         }
+        Command::Merge(args) => merge(args),
+        Command::Generate(args) => generate(args),
     }
+}
+
+fn generate(args: GenerateArgs) -> anyhow::Result<()> {
+    use layerlens::synth::{self, SynthFormat, SynthOptions};
+    let scale = synth::parse_size(&args.scale)
+        .with_context(|| format!("--scale {:?} is not a size like 100MB or 2GiB", args.scale))?;
+    let format = SynthFormat::parse(&args.format).with_context(|| {
+        format!(
+            "--format {:?} is not one of docker, docker25, oci-gzip, oci-zstd, gzip",
+            args.format
+        )
+    })?;
+    let mut opts = SynthOptions::new(scale, format);
+    opts.threads = args.threads;
+    if let Some(seed) = args.seed {
+        opts.seed = seed;
+    }
+    let s = synth::generate(&args.out, &opts)?;
+    eprintln!(
+        "{}: {} images, {} layers, {} entries ({} files), {} layer bytes, {} stored, {} archive bytes",
+        args.out.display(),
+        s.images,
+        s.layers,
+        s.entries,
+        s.files,
+        s.tar_bytes,
+        s.stored_bytes,
+        s.archive_bytes
+    );
+    Ok(())
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(progress::Bar::new);
     let opts = Options {
         verify: if args.no_verify {
             Verify::Trust
@@ -285,6 +369,8 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         platform,
         limits: parse_limits(&args.limits)?,
         interrupt: Some(interrupt_flag()),
+        cache: args.cache.clone(),
+        progress: bar.as_ref().map(progress::Bar::sink),
         ..Options::default()
     };
     let mut in_use = args.in_use.clone();
@@ -300,47 +386,105 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     if args.table.is_some() && args.format != Format::Csv {
         return Err(layerlens::Error::Options("--table goes with --format csv".into()).into());
     }
-    let set = Analyzer::new(opts).analyze(&args.inputs)?;
+    let result = Analyzer::new(opts).analyze(&args.inputs);
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    let set = result?;
+    if let Some(out) = &args.partial {
+        return write_file(out, &set.to_partial_json());
+    }
     let attribution = layerlens::AttributionOptions {
         base: args.base.clone(),
         in_use,
     };
     let report = Report::with_attribution(&set, &attribution)?;
-    let text = match args.format {
-        Format::Json => report.to_json(),
-        Format::Csv => {
-            let v = serde_json::to_value(&report)?;
-            layerlens::present::text::render_csv(&v, args.top, args.table.as_deref())
-                .map_err(layerlens::Error::Options)?
-        }
-        Format::Table => {
-            let v = serde_json::to_value(&report)?;
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    use std::io::IsTerminal as _;
-                    args.output.is_none()
-                        && std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
-            };
-            let o = layerlens::present::text::TextOptions {
-                width: args.width,
-                exact_bytes: args.bytes,
-                color,
-            };
-            layerlens::present::text::render_text(&v, args.top, &o)
-        }
+    let render = Render {
+        format: args.format,
+        width: args.width,
+        top: args.top,
+        bytes: args.bytes,
+        table: args.table.clone(),
+        color: args.color,
+        to_file: args.output.is_some(),
     };
+    let text = render.report(&report)?;
     match &args.output {
         Some(path) => write_file(path, &text),
         None => print(&text),
     }
 }
 
-fn write_file(path: &str, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("writing {path}"))
+/// How a report is printed: shared by `analyze` and `merge`.
+struct Render {
+    format: Format,
+    width: usize,
+    top: usize,
+    bytes: bool,
+    table: Option<String>,
+    color: ColorChoice,
+    to_file: bool,
+}
+
+impl Render {
+    fn report(&self, report: &Report) -> anyhow::Result<String> {
+        Ok(match self.format {
+            Format::Json => report.to_json(),
+            Format::Csv => {
+                let v = serde_json::to_value(report)?;
+                layerlens::present::text::render_csv(&v, self.top, self.table.as_deref())
+                    .map_err(layerlens::Error::Options)?
+            }
+            Format::Table => {
+                let v = serde_json::to_value(report)?;
+                let color = match self.color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => {
+                        use std::io::IsTerminal as _;
+                        !self.to_file
+                            && std::io::stdout().is_terminal()
+                            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    }
+                };
+                let o = layerlens::present::text::TextOptions {
+                    width: self.width,
+                    exact_bytes: self.bytes,
+                    color,
+                };
+                layerlens::present::text::render_text(&v, self.top, &o)
+            }
+        })
+    }
+}
+
+fn merge(args: MergeArgs) -> anyhow::Result<()> {
+    let mut parts = Vec::with_capacity(args.partials.len());
+    for path in &args.partials {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let set = ImageSet::from_partial_json(&bytes)
+            .with_context(|| format!("reading {}", path.display()))?;
+        parts.push(set);
+    }
+    let set = ImageSet::merge(parts);
+    if let Some(out) = &args.partial {
+        return write_file(out, &set.to_partial_json());
+    }
+    let render = Render {
+        format: args.format,
+        width: args.width,
+        top: 10,
+        bytes: false,
+        table: None,
+        color: ColorChoice::Auto,
+        to_file: false,
+    };
+    print(&render.report(&Report::new(&set))?)
+}
+
+fn write_file(path: impl AsRef<std::path::Path>, text: &str) -> anyhow::Result<()> {
+    let path = path.as_ref();
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
 fn report(args: ReportArgs) -> anyhow::Result<()> {

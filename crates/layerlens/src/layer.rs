@@ -454,11 +454,15 @@ pub(crate) fn analyze_layer_inner<R: Read>(
         tar_stream.ratio_of = Some(stored_count);
     }
 
-    let mut report = walk_tar(&mut tar_stream, opts, visit)?;
+    // tar-rs reads each header as its own 512-byte read; a buffer in front of the
+    // decoder, the hash and the positional reads keeps every one of them in big chunks.
+    let mut buffered = BufReader::with_capacity(WALK_BUFFER, tar_stream);
+    let mut report = walk_tar(&mut buffered, opts, visit)?;
 
     // The diff_id covers the whole stream: drain what follows the end-of-archive marker.
-    let before = tar_stream.count;
-    drain(&mut tar_stream)?;
+    let before = buffered.get_ref().count - buffered.buffer().len() as u64;
+    drain(&mut buffered)?;
+    let tar_stream = buffered.into_inner();
     report.trailing_size = tar_stream.count - before;
     let (tar_size, diff_id) = tar_stream.finish();
     let (stored_size, stored_digest) = stored.finish();
@@ -482,6 +486,53 @@ pub(crate) fn analyze_layer_inner<R: Read>(
             report.verified = false;
         }
     }
+    Ok(report)
+}
+
+/// Read-ahead between the layer stream and the tar walker.
+const WALK_BUFFER: usize = 256 << 10;
+
+/// Analyse an uncompressed layer read twice at once: `hash` is sha256-hashed on one
+/// core while `walk` is parsed (per-file records and digests) on another, so one large
+/// layer is not bound to one core by its sha256. Both readers must yield the same bytes
+/// (two positional readers over the same range); the caller has checked that the blob
+/// is not compressed.
+pub(crate) fn analyze_uncompressed_split<W: Read + Send, H: Read + Send>(
+    walk: W,
+    hash: H,
+    opts: &Options,
+    report_progress: bool,
+) -> io::Result<LayerReport> {
+    let walk_opts = Options {
+        verify: Verify::Trust,
+        ..opts.clone()
+    };
+    let (hashed, walked) = rayon::join(
+        || -> io::Result<(u64, Option<Digest>)> {
+            let mut tap = Tap::new(
+                hash,
+                true,
+                opts.limits.max_layer_bytes,
+                "max_layer_bytes",
+                opts,
+            );
+            drain(&mut tap)?;
+            Ok(tap.finish())
+        },
+        || analyze_layer_inner(walk, &walk_opts, &mut |_| {}, report_progress),
+    );
+    let mut report = walked?;
+    let (hashed_size, digest) = hashed?;
+    if report.compression != Compression::None || hashed_size != report.stored_size {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the layer changed while it was read",
+        ));
+    }
+    let digest = digest.expect("the hash side always hashes");
+    report.stored_digest = Some(digest.clone());
+    report.diff_id = digest;
+    report.verified = true;
     Ok(report)
 }
 

@@ -46,6 +46,7 @@
 
 mod analysis;
 pub mod attribution;
+mod cache;
 pub mod chain;
 pub mod check;
 pub mod diff;
@@ -59,10 +60,12 @@ pub mod ledger;
 mod manifest;
 mod options;
 pub mod packages;
+mod partial;
 pub mod present;
 pub mod recommend;
 mod report;
 mod source;
+pub mod synth;
 #[cfg(test)]
 mod testutil;
 pub mod waste;
@@ -80,6 +83,7 @@ pub use options::{
     CaptureMetadata, FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn,
     Verify,
 };
+pub use partial::PARTIAL_SCHEMA;
 pub use recommend::AttributionOptions;
 pub use report::{
     ImageReport, LayerEntry, Report, SetDuplicates, Totals, WasteEntry, SCHEMA, TOP_N,

@@ -165,6 +165,12 @@ pub struct Options {
     /// Streams every file record to the caller; combine with [`KeepFiles::No`] to walk
     /// every file of a large set without keeping any.
     pub file_visitor: Option<FileVisitor>,
+    /// A directory of cached layer results (created when missing): layers found there
+    /// by diff_id, stored digest and size are not read again; every layer analysed is
+    /// stored there. Entries are versioned and checksummed, and ignored (rewritten)
+    /// when anything about them is off; a hit trusts content addressing, so the layer
+    /// is neither re-read nor re-verified (leave the cache off to audit an archive).
+    pub cache: Option<std::path::PathBuf>,
 }
 
 /// Whether per-file records are kept in memory.
@@ -199,6 +205,7 @@ impl std::fmt::Debug for Options {
             .field("interrupt", &self.interrupt.is_some())
             .field("progress", &self.progress.is_some())
             .field("file_visitor", &self.file_visitor.is_some())
+            .field("cache", &self.cache)
             .finish()
     }
 }

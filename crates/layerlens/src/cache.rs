@@ -1,0 +1,138 @@
+//! The layer-result cache (`Options::cache`): each analysed layer's [`LayerReport`]
+//! stored by what identifies its bytes, so that re-analysing a set re-reads only the
+//! layers it has not seen.
+//!
+//! An entry's name is the sha256 of its key: the layer's diff_id, the stored digest its
+//! descriptor promises (or `-`), its stored size, and the options that change the
+//! result (verify mode, whether file records and package metadata are kept). Its first
+//! line is `layerlens-cache v2 <sha256 of the rest>`; the rest is the JSON of the key and the
+//! report. An entry of another version, with a wrong checksum, another key, or a report
+//! that contradicts its key is ignored and rewritten, never trusted.
+//!
+//! What a hit does trust is content addressing: a layer whose diff_id (and stored
+//! digest and size) match an entry is taken to hold the bytes that were analysed, so
+//! its bytes are not re-read, and so not re-verified. Leave the cache off to check an
+//! archive from an untrusted source.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Digest;
+use crate::layer::LayerReport;
+use crate::options::{CaptureMetadata, KeepFiles, Options, Verify};
+
+/// Bumped whenever the layout of [`LayerReport`] or of the entries changes.
+pub(crate) const CACHE_VERSION: &str = "layerlens-cache v2";
+
+/// What identifies one cached layer result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CacheKey {
+    pub(crate) diff_id: Digest,
+    pub(crate) stored_digest: Option<Digest>,
+    pub(crate) stored_size: u64,
+    pub(crate) verified: bool,
+    pub(crate) files: bool,
+    /// Whether package metadata was captured (attribution needs it).
+    pub(crate) captured: bool,
+}
+
+impl CacheKey {
+    /// The key of a layer, or `None` when it is not content-addressed (pre-1.10 layers
+    /// keyed by their v1 id).
+    pub(crate) fn new(
+        diff_id: &Digest,
+        stored_digest: Option<&Digest>,
+        stored_size: u64,
+        opts: &Options,
+    ) -> Option<CacheKey> {
+        (diff_id.algorithm() == "sha256").then(|| CacheKey {
+            diff_id: diff_id.clone(),
+            stored_digest: stored_digest.cloned(),
+            stored_size,
+            verified: opts.verify == Verify::Full,
+            files: opts.keep_files == KeepFiles::Yes,
+            captured: opts.capture_metadata == CaptureMetadata::Yes,
+        })
+    }
+
+    fn file_name(&self) -> String {
+        let text = format!(
+            "{CACHE_VERSION}\0{}\0{}\0{}\0{}\0{}\0{}",
+            self.diff_id,
+            self.stored_digest.as_ref().map_or("-", |d| d.as_str()),
+            self.stored_size,
+            self.verified,
+            self.files,
+            self.captured
+        );
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    key: CacheKey,
+    report: LayerReport,
+}
+
+fn entry_path(dir: &Path, key: &CacheKey) -> PathBuf {
+    dir.join("v2").join(key.file_name())
+}
+
+/// The cached report for `key`, if a valid entry holds one.
+pub(crate) fn load(dir: &Path, key: &CacheKey) -> Option<LayerReport> {
+    let bytes = fs::read(entry_path(dir, key)).ok()?;
+    let newline = bytes.iter().position(|&b| b == b'\n')?;
+    let (head, body) = (
+        std::str::from_utf8(&bytes[..newline]).ok()?,
+        &bytes[newline + 1..],
+    );
+    let checksum = head.strip_prefix(CACHE_VERSION)?.strip_prefix(' ')?;
+    if checksum != hex::encode(Sha256::digest(body)) {
+        return None;
+    }
+    let entry: Entry = serde_json::from_slice(body).ok()?;
+    let report = entry.report;
+    let consistent = entry.key == *key
+        && report.stored_size == key.stored_size
+        && (!key.verified || (report.verified && report.diff_id == key.diff_id))
+        && (key.files || report.files.is_empty())
+        && (key.captured || report.captured.is_empty());
+    consistent.then_some(report)
+}
+
+/// Store a report; failures only cost a later miss, so they are not errors.
+pub(crate) fn store(dir: &Path, key: &CacheKey, report: &LayerReport) {
+    let path = entry_path(dir, key);
+    let Some(parent) = path.parent() else { return };
+    if fs::create_dir_all(parent).is_err() {
+        return;
+    }
+    let body = match serde_json::to_vec(&Entry {
+        key: key.clone(),
+        report: report.clone(),
+    }) {
+        Ok(b) => b,
+        Err(_) => return,
+    };
+    let head = format!("{CACHE_VERSION} {}\n", hex::encode(Sha256::digest(&body)));
+    // Write aside, then rename: readers never see half an entry.
+    let tmp = parent.join(format!(
+        ".{}.{}.{:?}.tmp",
+        key.file_name(),
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let written = fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(head.as_bytes())?;
+        f.write_all(&body)?;
+        f.flush()
+    });
+    if written.is_err() || fs::rename(&tmp, &path).is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+}

@@ -1,0 +1,117 @@
+//! Partial results: an analysed [`ImageSet`] written out, and merged with others into the
+//! set (and so the [`Report`](crate::Report)) that one run over all the inputs gives.
+//!
+//! Per-layer results are keyed by diff_id, so they are content-addressed: several
+//! machines can each analyse some of the inputs, write a partial, and a final step
+//! merges the partials in input order. Merging is associative (merge partials of
+//! partials freely), and merging partials made in input order gives byte-identical
+//! JSON to the single run. See `docs/distributed.md`.
+//!
+//! ```no_run
+//! use layerlens::{Analyzer, ImageSet, Options, Report};
+//!
+//! let a = Analyzer::new(Options::default()).analyze(&["a.tar"])?;
+//! let b = Analyzer::new(Options::default()).analyze(&["b.tar"])?;
+//! std::fs::write("a.json", a.to_partial_json())?;
+//! let a = ImageSet::from_partial_json(&std::fs::read("a.json")?)?;
+//! let merged = ImageSet::merge([a, b]);
+//! println!("{}", Report::new(&merged).to_json());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Image, ImageSet};
+use crate::error::{Error, Location, Result};
+
+/// The schema identifier written in every partial result.
+pub const PARTIAL_SCHEMA: &str = "layerlens-partial/v1";
+
+#[derive(Serialize, Deserialize)]
+struct PartialFile {
+    schema: String,
+    #[serde(flatten)]
+    set: ImageSet,
+}
+
+impl ImageSet {
+    /// This set as a partial result (JSON, schema [`PARTIAL_SCHEMA`]), for
+    /// [`ImageSet::from_partial_json`] and [`ImageSet::merge`].
+    pub fn to_partial_json(&self) -> String {
+        let mut s = serde_json::to_string(&PartialFile {
+            schema: PARTIAL_SCHEMA.to_string(),
+            set: self.clone(),
+        })
+        .expect("an image set always serialises");
+        s.push('\n');
+        s
+    }
+
+    /// Read a partial result written by [`ImageSet::to_partial_json`].
+    pub fn from_partial_json(bytes: &[u8]) -> Result<ImageSet> {
+        let at = Location::new("partial result");
+        #[derive(Deserialize)]
+        struct Head {
+            schema: Option<String>,
+        }
+        let head: Head = serde_json::from_slice(bytes).map_err(|e| Error::Json {
+            at: at.clone(),
+            source: e,
+        })?;
+        if head.schema.as_deref() != Some(PARTIAL_SCHEMA) {
+            return Err(Error::Malformed {
+                at,
+                reason: format!(
+                    "expected a partial result of schema {PARTIAL_SCHEMA:?}, found {:?}",
+                    head.schema
+                ),
+            });
+        }
+        let file: PartialFile =
+            serde_json::from_slice(bytes).map_err(|e| Error::Json { at, source: e })?;
+        Ok(file.set)
+    }
+
+    /// Merge sets analysed separately, in input order, into the set one run over all
+    /// their inputs would give: inputs and notes in order; images by id (refs united,
+    /// sources in order of appearance, everything else from the first set that has the
+    /// image); layers by diff_id, the first set's report kept.
+    pub fn merge<I: IntoIterator<Item = ImageSet>>(parts: I) -> ImageSet {
+        let mut images: BTreeMap<crate::Digest, Image> = BTreeMap::new();
+        let mut layers = BTreeMap::new();
+        let mut notes = Vec::new();
+        let mut inputs = Vec::new();
+        for part in parts {
+            inputs.extend(part.inputs);
+            notes.extend(part.notes);
+            for (diff_id, report) in part.layers {
+                layers.entry(diff_id).or_insert(report);
+            }
+            for image in part.images {
+                match images.get_mut(&image.id) {
+                    Some(existing) => {
+                        let refs: BTreeSet<String> =
+                            existing.refs.drain(..).chain(image.refs).collect();
+                        existing.refs = refs.into_iter().collect();
+                        for source in image.sources {
+                            if !existing.sources.contains(&source) {
+                                existing.sources.push(source);
+                            }
+                        }
+                    }
+                    None => {
+                        images.insert(image.id.clone(), image);
+                    }
+                }
+            }
+        }
+        ImageSet {
+            images: images.into_values().collect(),
+            layers,
+            notes,
+            inputs,
+        }
+    }
+}
