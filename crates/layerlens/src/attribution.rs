@@ -12,7 +12,9 @@
 //! never from the sizes the databases declare. A pure reducer over an [`ImageSet`] and
 //! the waste [`Replay`] of the image.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+// A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +168,10 @@ pub struct FileAttribution {
     pub kind: Kind,
     /// The index into [`Attribution::packages`] of its owner.
     pub owner: Option<usize>,
+    /// The layer (index in the image) that added the visible file.
+    pub layer: usize,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// The attribution of one image.
@@ -455,7 +461,7 @@ fn find_packages(set: &ImageSet, image: &Image, replay: &Replay<'_>) -> (Vec<Fou
             ));
         }
     }
-    let mut lists: HashMap<&str, (Vec<String>, usize)> = HashMap::new();
+    let mut lists: HashMap<&str, (Vec<String>, usize)> = HashMap::default();
     for (p, v) in replay
         .files
         .range::<&str, _>("var/lib/dpkg/info/".."var/lib/dpkg/info0")
@@ -469,7 +475,7 @@ fn find_packages(set: &ImageSet, image: &Image, replay: &Replay<'_>) -> (Vec<Fou
             lists.insert(name, (packages::parse_dpkg_list(&text(b)), layer));
         }
     }
-    let mut seen_dpkg: HashMap<String, ()> = HashMap::new();
+    let mut seen_dpkg: HashMap<String, ()> = HashMap::default();
     for st in stanzas.iter().filter(|s| s.installed) {
         if seen_dpkg.insert(st.name.clone(), ()).is_some() {
             continue;
@@ -594,8 +600,8 @@ pub fn attribute<'a>(
 ) -> Attribution<'a> {
     let (found, notes) = find_packages(set, image, replay);
     // Claim files: packages in (manager, name, version) order, first claim wins.
-    let mut owner: HashMap<&'a str, usize> = HashMap::new();
-    let mut npm_roots: HashMap<&str, usize> = HashMap::new();
+    let mut owner: HashMap<&'a str, usize> = HashMap::default();
+    let mut npm_roots: HashMap<&str, usize> = HashMap::default();
     for (i, f) in found.iter().enumerate() {
         if let Some(root) = &f.pkg.root {
             npm_roots.entry(root.as_str()).or_insert(i);
@@ -626,6 +632,8 @@ pub fn attribute<'a>(
     }
     out.by_kind.wasted = replay.wasted_size();
     let mut sizes = vec![(0u64, 0u64); found.len()];
+    // Paths come out of the replay in order: collecting builds the map in one pass.
+    let mut files: Vec<(&'a str, FileAttribution)> = Vec::new();
     for (path, v) in replay.regular_files() {
         let mut who = owner.get(path).copied();
         if who.is_none() {
@@ -638,13 +646,17 @@ pub fn attribute<'a>(
             sizes[i].0 += v.record.size;
             sizes[i].1 += 1;
         }
-        let key = replay
-            .files
-            .get_key_value(path)
-            .map(|(k, _)| *k)
-            .expect("a regular file of the replay");
-        out.files.insert(key, FileAttribution { kind, owner: who });
+        files.push((
+            path,
+            FileAttribution {
+                kind,
+                owner: who,
+                layer: v.layer,
+                size: v.record.size,
+            },
+        ));
     }
+    out.files = files.into_iter().collect();
     let mut order: Vec<usize> = (0..found.len()).collect();
     order.sort_by(|&a, &b| sizes[b].0.cmp(&sizes[a].0).then(a.cmp(&b)));
     let mut remap = vec![0; found.len()];

@@ -1,7 +1,8 @@
 //! Duplicates: identical content at several paths of one image's final filesystem, and
 //! content shipped in several images by different layers.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+// A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
+use foldhash::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +27,7 @@ pub struct DuplicateGroup {
 /// total saving (the image's `duplicate_size`). Empty files and files without a content
 /// digest are never duplicates.
 pub fn within_image(replay: &Replay<'_>) -> (u64, Vec<DuplicateGroup>) {
-    let mut groups: HashMap<(ContentDigest, u64), Vec<&str>> = HashMap::new();
+    let mut groups: HashMap<(ContentDigest, u64), Vec<&str>> = HashMap::default();
     for (path, v) in replay.regular_files() {
         if let (Some(d), true) = (v.record.digest, v.record.size > 0) {
             groups.entry((d, v.record.size)).or_default().push(path);
@@ -73,38 +74,85 @@ pub struct SharedContent {
 /// Contents visible in the final filesystems and shipped by two or more distinct layers,
 /// largest saving first; and the total saving.
 pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedContent>) {
-    type Seen<'a> = (
-        BTreeSet<&'a Digest>,
-        BTreeSet<&'a Digest>,
-        BTreeSet<&'a str>,
-    );
-    let mut by_content: BTreeMap<(ContentDigest, u64), Seen<'_>> = BTreeMap::new();
-    for (img, r) in set.images.iter().zip(replays) {
+    // Hot path: every visible file of every image. Layers and images are numbered
+    // once so that the per-file work hashes integers, not digest strings; the same
+    // (layer, path) seen through many images of one family is counted once.
+    let mut layer_no: HashMap<&Digest, u32> = HashMap::default();
+    let mut layer_of: Vec<&Digest> = Vec::new();
+    struct Seen<'a> {
+        layers: Vec<u32>,
+        images: Vec<u32>,
+        /// The 5 smallest distinct paths, sorted.
+        paths: Vec<&'a str>,
+    }
+    let mut by_content: HashMap<(ContentDigest, u64), Seen<'_>> = HashMap::default();
+    let mut seen_pair: HashSet<(u32, &str)> = HashSet::default();
+    for (ino, r) in replays.iter().enumerate() {
+        let ino = ino as u32;
         for (path, v) in r.regular_files() {
-            if let (Some(d), true) = (v.record.digest, v.record.size > 0) {
-                let e = by_content.entry((d, v.record.size)).or_default();
-                e.0.insert(v.diff_id);
-                e.1.insert(&img.id);
-                e.2.insert(path);
+            let (Some(d), true) = (v.record.digest, v.record.size > 0) else {
+                continue;
+            };
+            let lno = *layer_no.entry(v.diff_id).or_insert_with(|| {
+                layer_of.push(v.diff_id);
+                (layer_of.len() - 1) as u32
+            });
+            let e = by_content
+                .entry((d, v.record.size))
+                .or_insert_with(|| Seen {
+                    layers: Vec::new(),
+                    images: Vec::new(),
+                    paths: Vec::new(),
+                });
+            if e.images.last() != Some(&ino) {
+                e.images.push(ino);
+            }
+            if !seen_pair.insert((lno, path)) {
+                continue;
+            }
+            if !e.layers.contains(&lno) {
+                e.layers.push(lno);
+            }
+            if let Err(at) = e.paths.binary_search(&path) {
+                if at < 5 {
+                    e.paths.insert(at, path);
+                    e.paths.truncate(5);
+                }
             }
         }
     }
     let mut out: Vec<SharedContent> = by_content
         .into_iter()
-        .filter(|(_, (layers, _, _))| layers.len() > 1)
-        .map(|((digest, size), (layers, images, paths))| SharedContent {
-            digest,
-            size,
-            saved_size: size * (layers.len() as u64 - 1),
-            layers: layers.into_iter().cloned().collect(),
-            images: images.into_iter().cloned().collect(),
-            paths: paths.into_iter().take(5).map(str::to_string).collect(),
+        .filter(|(_, seen)| seen.layers.len() > 1)
+        .map(|((digest, size), seen)| {
+            let mut layers: Vec<Digest> = seen
+                .layers
+                .iter()
+                .map(|&l| layer_of[l as usize].clone())
+                .collect();
+            layers.sort();
+            let mut images: Vec<Digest> = seen
+                .images
+                .iter()
+                .map(|&i| set.images[i as usize].id.clone())
+                .collect();
+            images.sort();
+            images.dedup();
+            SharedContent {
+                digest,
+                size,
+                saved_size: size * (layers.len() as u64 - 1),
+                layers,
+                images,
+                paths: seen.paths.iter().map(|p| p.to_string()).collect(),
+            }
         })
         .collect();
     out.sort_by(|a, b| {
         b.saved_size
             .cmp(&a.saved_size)
             .then_with(|| a.digest.cmp(&b.digest))
+            .then_with(|| a.size.cmp(&b.size))
     });
     (out.iter().map(|g| g.saved_size).sum(), out)
 }

@@ -8,7 +8,8 @@
 //! * **content dedup**: each distinct regular-file content visible in the final
 //!   filesystems once (the floor a perfect layout could reach).
 
-use std::collections::{HashMap, HashSet};
+// A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
+use foldhash::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -58,7 +59,7 @@ pub fn ledger(set: &ImageSet, replays: &[Replay<'_>]) -> Ledger {
     let chains: Vec<Vec<Digest>> = set.images.iter().map(image_chain_ids).collect();
     let size_of = |d: &Digest| set.layers.get(d).map_or(0, |l| l.content_size);
     // How many images use each ChainID, and the diff_id on top of it.
-    let mut chain_users: HashMap<&Digest, (usize, &Digest)> = HashMap::new();
+    let mut chain_users: HashMap<&Digest, (usize, &Digest)> = HashMap::default();
     for (img, ids) in set.images.iter().zip(&chains) {
         let mut mine: Vec<(&Digest, &Digest)> = ids
             .iter()
@@ -71,7 +72,7 @@ pub fn ledger(set: &ImageSet, replays: &[Replay<'_>]) -> Ledger {
         }
     }
     let mut out = Ledger::default();
-    let mut blobs: HashSet<&Digest> = HashSet::new();
+    let mut blobs: HashSet<&Digest> = HashSet::default();
     for (img, ids) in set.images.iter().zip(&chains) {
         let mut size = 0;
         let mut shared = 0;
@@ -92,7 +93,7 @@ pub fn ledger(set: &ImageSet, replays: &[Replay<'_>]) -> Ledger {
     }
     out.dedup_size = blobs.iter().map(|d| size_of(d)).sum();
     out.chain_dedup_size = chain_users.values().map(|(_, d)| size_of(d)).sum();
-    let mut contents: HashSet<ContentId<'_>> = HashSet::new();
+    let mut contents: HashSet<ContentId<'_>> = HashSet::default();
     for r in replays {
         for (path, v) in r.regular_files() {
             let id = content_id(path, v);

@@ -7,7 +7,9 @@
 //! `naive_savings` sums the bytes over the images (what adding up `docker images`
 //! would drop). See `docs/attribution.md`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+// A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
+use foldhash::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -137,19 +139,47 @@ pub(crate) struct Added {
 /// Bytes counted once per (layer, path), and summed per image.
 #[derive(Default)]
 struct Tally<'a> {
-    seen: HashSet<(&'a Digest, &'a str)>,
+    /// (layer number from [`LayerNumbers`], path): integers hash faster than digests.
+    seen: HashSet<(u32, &'a str)>,
     savings: u64,
     naive: u64,
     per_layer: BTreeMap<&'a Digest, (u64, Option<&'a str>)>,
     images: BTreeSet<&'a Digest>,
+    last_image: Option<&'a Digest>,
+}
+
+/// Each distinct diff_id of the set numbered once, per image layer position.
+struct LayerNumbers(Vec<Vec<u32>>);
+
+impl LayerNumbers {
+    fn new(set: &ImageSet) -> Self {
+        let mut no: HashMap<&Digest, u32> = HashMap::default();
+        LayerNumbers(
+            set.images
+                .iter()
+                .map(|img| {
+                    img.layers
+                        .iter()
+                        .map(|l| {
+                            let next = no.len() as u32;
+                            *no.entry(&l.diff_id).or_insert(next)
+                        })
+                        .collect()
+                })
+                .collect(),
+        )
+    }
 }
 
 impl<'a> Tally<'a> {
-    fn add(&mut self, img: &'a Image, layer: usize, path: &'a str, size: u64) {
+    fn add(&mut self, img: &'a Image, layer_no: u32, layer: usize, path: &'a str, size: u64) {
         let il = &img.layers[layer];
         self.naive += size;
-        self.images.insert(&img.id);
-        if self.seen.insert((&il.diff_id, path)) {
+        if self.last_image != Some(&img.id) {
+            self.images.insert(&img.id);
+            self.last_image = Some(&img.id);
+        }
+        if self.seen.insert((layer_no, path)) {
             self.savings += size;
             let e = self
                 .per_layer
@@ -229,11 +259,11 @@ pub(crate) fn compute(
     let mut toolchains = Tally::default();
     let mut slim = Tally::default();
     let mut waste = Tally::default();
-    let mut naive_by_kind: HashMap<Kind, u64> = HashMap::new();
-    for ((img, a), r) in set.images.iter().zip(&attrs).zip(replays) {
+    let mut naive_by_kind: HashMap<Kind, u64> = HashMap::default();
+    let numbers = LayerNumbers::new(set);
+    for (((img, a), r), nos) in set.images.iter().zip(&attrs).zip(replays).zip(&numbers.0) {
         for (path, fa) in &a.files {
-            let v = &r.files[path];
-            let in_base = v.layer < a.base_layers;
+            let in_base = fa.layer < a.base_layers;
             let t = match (fa.kind, in_base) {
                 (Kind::Caches | Kind::Docs | Kind::Toolchains, true) => &mut slim,
                 (Kind::Caches, false) => &mut caches,
@@ -241,11 +271,11 @@ pub(crate) fn compute(
                 (Kind::Toolchains, false) => &mut toolchains,
                 _ => continue,
             };
-            t.add(img, v.layer, path, v.record.size);
-            *naive_by_kind.entry(fa.kind).or_default() += v.record.size;
+            t.add(img, nos[fa.layer], fa.layer, path, fa.size);
+            *naive_by_kind.entry(fa.kind).or_default() += fa.size;
         }
         for e in &r.events {
-            waste.add(img, e.added_by, e.path, e.size);
+            waste.add(img, nos[e.added_by], e.added_by, e.path, e.size);
         }
         *naive_by_kind.entry(Kind::Wasted).or_default() += r.wasted_size();
     }
@@ -428,9 +458,9 @@ pub fn reclaim(set: &ImageSet, replays: &[Replay<'_>], keep: &[&Image]) -> Recla
     let kept: HashSet<&Digest> = keep.iter().map(|i| &i.id).collect();
     let size_of = |d: &Digest| set.layers.get(d).map_or(0, |l| l.content_size);
     let mut out = Reclaimable::default();
-    let (mut blobs_all, mut blobs_kept) = (HashMap::new(), HashSet::new());
-    let (mut chains_all, mut chains_kept) = (HashMap::new(), HashSet::new());
-    let (mut content_all, mut content_kept) = (HashMap::new(), HashSet::new());
+    let (mut blobs_all, mut blobs_kept) = (HashMap::default(), HashSet::default());
+    let (mut chains_all, mut chains_kept) = (HashMap::default(), HashSet::default());
+    let (mut content_all, mut content_kept) = (HashMap::default(), HashSet::default());
     for (img, r) in set.images.iter().zip(replays) {
         let is_kept = kept.contains(&img.id);
         if !is_kept {

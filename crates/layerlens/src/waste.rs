@@ -15,7 +15,9 @@
 //! [`dive_score`] computes dive's efficiency score the way dive does (see its docs).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+// A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -88,14 +90,14 @@ pub struct Replay<'a> {
     pub complete: bool,
 }
 
-impl Replay<'_> {
+impl<'a> Replay<'a> {
     /// `overwritten_size + deleted_size`.
     pub fn wasted_size(&self) -> u64 {
         self.overwritten_size + self.deleted_size
     }
 
     /// Regular files of the final filesystem with their content digests.
-    pub fn regular_files(&self) -> impl Iterator<Item = (&str, &Visible<'_>)> {
+    pub fn regular_files(&self) -> impl Iterator<Item = (&'a str, &Visible<'a>)> + '_ {
         self.files
             .iter()
             .filter(|(_, v)| v.record.kind == EntryKind::Regular)
@@ -268,7 +270,7 @@ struct PathStat {
 /// efficiency = Σ min / Σ cumulative. Opaque markers are not counted (dive does not
 /// resolve them) and directories count 0 bytes.
 pub fn dive_score(set: &ImageSet, image: &Image) -> DiveScore {
-    let mut stats: HashMap<Cow<'_, str>, PathStat> = HashMap::new();
+    let mut stats: HashMap<Cow<'_, str>, PathStat> = HashMap::default();
     // The stacked tree below the current layer, needed to size directory whiteouts.
     let mut below: BTreeMap<&str, u64> = BTreeMap::new();
     let mut below_dirs: BTreeMap<&str, ()> = BTreeMap::new();
