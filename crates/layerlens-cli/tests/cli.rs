@@ -301,3 +301,56 @@ fn report_writes_a_self_contained_html_file() {
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_long_run_with_exit_130() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let mut child = bin()
+        .args(["analyze", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // One tar member that claims 8 GiB: the reader keeps reading until interrupted.
+    let mut header = tar::Header::new_ustar();
+    header.set_path("blobs/sha256/big").unwrap();
+    header.set_size(8 << 30);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(header.as_bytes());
+        let chunk = vec![7u8; 1 << 16];
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "not stopped by SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("interrupted"), "{err}");
+    feeder.join().unwrap();
+}
