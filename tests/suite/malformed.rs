@@ -842,6 +842,14 @@ fn hostile_layer_paths_are_normalised_inside_the_root() {
     assert_eq!(rep.files[7].link_target.as_deref(), Some("missing/target"));
     assert_eq!(rep.counts.symlinks, 2);
     assert_eq!(rep.counts.hardlinks, 1);
+    // Analysis goes on, and says what was odd.
+    assert_eq!(
+        rep.notes,
+        [
+            "1 entries repeat a path already in this layer (first: \"dup\"); the last entry of a path wins",
+            "1 hardlinks point to a path not earlier in this layer (first: \"hard\"); they count 0 bytes",
+        ]
+    );
 }
 
 // ---------------------------------------------------------------- size of the walk

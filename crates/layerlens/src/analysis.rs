@@ -327,6 +327,13 @@ impl Analyzer {
                 }
             }
         }
+        // What the layer walks noticed (repeated paths, dangling hardlinks, capture
+        // limits) reaches the report once per layer.
+        for (diff_id, layer) in &layers {
+            for n in &layer.notes {
+                notes.push(format!("layer {}: {n}", diff_id.short()));
+            }
+        }
         Ok(ImageSet {
             images: images.into_values().collect(),
             layers,

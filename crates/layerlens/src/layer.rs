@@ -10,9 +10,10 @@ use std::cell::Cell;
 use std::io::{self, BufReader, Read};
 use std::rc::Rc;
 
+use foldhash::HashSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::digest::{ContentDigest, Digest};
 use crate::error::StreamAbort;
@@ -588,6 +589,10 @@ fn walk_tar<R: Read>(
     let mut archive = tar::Archive::new(stream);
     let mut buf = vec![0u8; 128 << 10];
     let mut entries_seen: u64 = 0;
+    // 64-bit hashes of the paths seen so far (16 bytes an entry): enough to notice a
+    // path repeated in the layer and a hardlink whose target is not in it.
+    let mut seen_paths: HashSet<u64> = HashSet::default();
+    let mut oddities = Oddities::default();
     for entry in archive.entries()? {
         let mut entry = entry?;
         entries_seen += 1;
@@ -691,6 +696,15 @@ fn walk_tar<R: Read>(
         if kind == EntryKind::Symlink {
             report.symlink_size += entry.link_name_bytes().map_or(0, |l| l.len() as u64);
         }
+        if kind == EntryKind::Hardlink {
+            let target = link_target.as_deref().unwrap_or("");
+            if !seen_paths.contains(&xxh3_64(target.as_bytes())) {
+                Oddities::note(&mut oddities.dangling_hardlinks, &path);
+            }
+        }
+        if !seen_paths.insert(xxh3_64(path.as_bytes())) && kind != EntryKind::Directory {
+            Oddities::note(&mut oddities.repeated_paths, &path);
+        }
         report.counts.add(kind);
         let record = FileRecord {
             path,
@@ -708,7 +722,40 @@ fn walk_tar<R: Read>(
             report.files.push(record);
         }
     }
+    report.notes.extend(oddities.into_notes());
     Ok(report)
+}
+
+/// Entries that are legal in a tar but odd in a layer; the analysis continues (the
+/// last entry of a path wins, a dangling hardlink counts 0 bytes) and says so.
+#[derive(Default)]
+struct Oddities {
+    repeated_paths: (u64, Option<String>),
+    dangling_hardlinks: (u64, Option<String>),
+}
+
+impl Oddities {
+    fn note(slot: &mut (u64, Option<String>), path: &str) {
+        slot.0 += 1;
+        if slot.1.is_none() {
+            slot.1 = Some(path.to_string());
+        }
+    }
+
+    fn into_notes(self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let (n, Some(first)) = self.repeated_paths {
+            out.push(format!(
+                "{n} entries repeat a path already in this layer (first: {first:?}); the last entry of a path wins"
+            ));
+        }
+        if let (n, Some(first)) = self.dangling_hardlinks {
+            out.push(format!(
+                "{n} hardlinks point to a path not earlier in this layer (first: {first:?}); they count 0 bytes"
+            ));
+        }
+        out
+    }
 }
 
 #[cfg(test)]
