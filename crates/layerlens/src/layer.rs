@@ -587,7 +587,10 @@ fn walk_tar<R: Read>(
     let capture = opts.capture_metadata == crate::options::CaptureMetadata::Yes;
     let mut captured_bytes: u64 = 0;
     let mut archive = tar::Archive::new(stream);
-    let mut buf = vec![0u8; 128 << 10];
+    // Larger than the read-ahead buffer in front of the walk: once that buffer is
+    // drained, reads of a large file's data bypass it and land here directly (one
+    // copy out of the page cache instead of two).
+    let mut buf = vec![0u8; 2 * WALK_BUFFER];
     let mut entries_seen: u64 = 0;
     // 64-bit hashes of the paths seen so far (16 bytes an entry): enough to notice a
     // path repeated in the layer and a hardlink whose target is not in it.
