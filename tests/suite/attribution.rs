@@ -194,3 +194,101 @@ fn explain_a_path_through_a_symlinked_directory() {
     assert_eq!(actions, [(0, Added), (1, Overwritten), (3, Deleted)]);
     assert!(!py.visible);
 }
+
+#[test]
+fn each_layer_lists_the_largest_packages_it_added() {
+    let r = report(&AttributionOptions::default());
+    let app = image(&r, "acme/pyapp:1");
+    let by_layer: Vec<Vec<(&str, u64)>> = app
+        .layers
+        .iter()
+        .map(|l| {
+            l.top_packages
+                .iter()
+                .map(|p| (p.name.as_str(), p.size))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        by_layer[2],
+        [("requests", 3226), ("@scope/util", 540), ("left-pad", 455)]
+    );
+    assert_eq!(by_layer[1], [("tzdata", 120)]);
+    assert!(by_layer[3].is_empty());
+    assert_eq!(&by_layer[0][..2], [("gcc-12", 8500), ("libc6", 5000)]);
+}
+
+/// A docker archive of several tagged images built from shared layers.
+fn multi_image_archive(images: &[(&str, Vec<&[u8]>)]) -> Vec<u8> {
+    use crate::hostile::{diff_id, Outer};
+    use layerlens::Digest;
+    let mut outer = Outer::new();
+    let mut manifest = Vec::new();
+    let mut written = std::collections::BTreeSet::new();
+    for (tag, layers) in images {
+        let ids: Vec<String> = layers.iter().map(|l| diff_id(l)).collect();
+        let config = serde_json::json!({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": ids},
+            "config": {"Labels": {"tag": tag}},
+        })
+        .to_string();
+        let config_name = format!("{}.json", Digest::sha256_of(config.as_bytes()).encoded());
+        let mut names = Vec::new();
+        for (l, id) in layers.iter().zip(&ids) {
+            let name = format!("{}/layer.tar", &id[7..]);
+            if written.insert(name.clone()) {
+                outer = outer.file(&name, l);
+            }
+            names.push(name);
+        }
+        outer = outer.file(&config_name, config.as_bytes());
+        manifest
+            .push(serde_json::json!({"Config": config_name, "RepoTags": [tag], "Layers": names}));
+    }
+    outer
+        .file(
+            "manifest.json",
+            serde_json::Value::from(manifest).to_string().as_bytes(),
+        )
+        .finish()
+}
+
+#[test]
+fn a_slim_variant_among_the_inputs_is_measured() {
+    use crate::hostile::layer_tar;
+    let fat = layer_tar(&[
+        ("usr/lib/big.so", &[1u8; 10_000]),
+        ("usr/bin/py", &[2u8; 2_000]),
+    ]);
+    let slim = layer_tar(&[("usr/bin/py", &[3u8; 2_500])]);
+    let app = layer_tar(&[("app/main.py", &[4u8; 300])]);
+    let archive = multi_image_archive(&[
+        ("py:3.11", vec![&fat]),
+        ("py:3.11-slim", vec![&slim]),
+        ("acme/app:1", vec![&fat, &app]),
+        ("acme/api:1", vec![&fat, &app[..]]),
+    ]);
+    let dir = std::env::temp_dir().join(format!("layerlens-slim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("set.tar");
+    std::fs::write(&path, archive).unwrap();
+    let set = Analyzer::new(Options::default())
+        .analyze(&[path.to_string_lossy().into_owned()])
+        .unwrap();
+    let r = Report::new(&set);
+    let rec = r
+        .recommendations
+        .iter()
+        .find(|x| x.id == "slim-variant")
+        .expect("a slim-variant recommendation");
+    assert_eq!(
+        rec.title,
+        "Switch py:3.11 to py:3.11-slim: both are among the inputs, measured"
+    );
+    assert_eq!(rec.savings, 12_000 - 2_500);
+    // The fat base itself plus the two images built on it.
+    assert_eq!(rec.images.len(), 3);
+    assert_eq!(rec.naive_savings, 9_500 * 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -86,5 +86,5 @@ pub use options::{
 pub use partial::PARTIAL_SCHEMA;
 pub use recommend::AttributionOptions;
 pub use report::{
-    ImageReport, LayerEntry, Report, SetDuplicates, Totals, WasteEntry, SCHEMA, TOP_N,
+    ImageReport, LayerEntry, LayerPackage, Report, SetDuplicates, Totals, WasteEntry, SCHEMA, TOP_N,
 };

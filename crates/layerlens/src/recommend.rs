@@ -53,8 +53,8 @@ pub struct RecommendationDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recommendation {
     /// Stable id: `remove-caches`, `remove-docs`, `multi-stage`, `slim-base`,
-    /// `squash-waste`, `consolidate-base`, `reproducible-layers`, `remove-duplicates`,
-    /// `remove-unused`.
+    /// `slim-variant`, `squash-waste`, `consolidate-base`, `reproducible-layers`,
+    /// `remove-duplicates`, `remove-unused`.
     pub id: String,
     /// One line for people.
     pub title: String,
@@ -300,6 +300,7 @@ pub(crate) fn compute(
         "Slim base: toolchains, docs and caches the base carries",
         "toolchains, docs and caches of this base layer",
     ));
+    recs.extend(slim_variants(set));
     recs.extend(waste.into_rec(
         "squash-waste",
         "Delete files in the layer that adds them: bytes hidden later",
@@ -525,5 +526,120 @@ mod tests {
         assert_eq!(r.chain, 20 + 15);
         // c's copy of a's content stays stored by a.
         assert_eq!(r.content, 20 + 5);
+    }
+}
+
+/// `repo:tag` split at the tag's colon (a registry port is not a tag).
+fn repo_and_tag(r: &str) -> (&str, &str) {
+    match r.rfind(':') {
+        Some(i) if !r[i + 1..].contains('/') => (&r[..i], &r[i + 1..]),
+        _ => (r, "latest"),
+    }
+}
+
+/// Whether `slim` names the slim variant of `fat`: the same repository, and a tag that is
+/// the fat one with `slim` added (`3.11` → `3.11-slim`, `bookworm` → `bookworm-slim`,
+/// `latest` → `slim`).
+fn is_slim_variant_of(slim: &str, fat: &str) -> bool {
+    let ((srepo, stag), (frepo, ftag)) = (repo_and_tag(slim), repo_and_tag(fat));
+    if srepo != frepo || !stag.contains("slim") || ftag.contains("slim") {
+        return false;
+    }
+    let stripped = stag
+        .replacen("-slim", "", 1)
+        .replacen("slim-", "", 1)
+        .replacen("slim", "", 1);
+    stripped == ftag || (ftag == "latest" && stripped.is_empty())
+}
+
+/// When both a base image and its slim variant are among the inputs: the measured
+/// difference, stored once for the family (every image built on the fat base would
+/// carry the slim one instead).
+fn slim_variants(set: &ImageSet) -> Vec<Recommendation> {
+    let size = |img: &Image| -> u64 {
+        img.layers
+            .iter()
+            .filter_map(|l| set.layers.get(&l.diff_id))
+            .map(|r| r.content_size)
+            .sum()
+    };
+    let mut out = Vec::new();
+    for fat in &set.images {
+        for slim in &set.images {
+            if fat.id == slim.id {
+                continue;
+            }
+            let Some((fat_ref, slim_ref)) = fat.refs.iter().find_map(|f| {
+                slim.refs
+                    .iter()
+                    .find(|s| is_slim_variant_of(s, f))
+                    .map(|s| (f, s))
+            }) else {
+                continue;
+            };
+            let (fat_size, slim_size) = (size(fat), size(slim));
+            if slim_size >= fat_size {
+                continue;
+            }
+            // The images built on the fat base: their layers start with all of its layers.
+            let mut built: Vec<&Image> = set
+                .images
+                .iter()
+                .filter(|i| {
+                    i.id != fat.id
+                        && i.layers.len() >= fat.layers.len()
+                        && i.layers
+                            .iter()
+                            .zip(&fat.layers)
+                            .all(|(a, b)| a.diff_id == b.diff_id)
+                })
+                .collect();
+            built.sort_by(|a, b| a.id.cmp(&b.id));
+            let saved = fat_size - slim_size;
+            let mut images: Vec<Digest> = built.iter().map(|i| i.id.clone()).collect();
+            images.push(fat.id.clone());
+            images.sort();
+            out.push(Recommendation {
+                id: "slim-variant".into(),
+                title: format!(
+                    "Switch {fat_ref} to {slim_ref}: both are among the inputs, measured"
+                ),
+                savings: saved,
+                naive_savings: saved * (built.len() as u64 + 1),
+                images,
+                details: vec![RecommendationDetail {
+                    what: format!(
+                        "{fat_ref} holds {fat_size} bytes, {slim_ref} {slim_size}; {} images are built on {fat_ref}",
+                        built.len()
+                    ),
+                    diff_id: None,
+                    created_by: None,
+                    size: saved,
+                }],
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod slim_tests {
+    use super::is_slim_variant_of;
+
+    #[test]
+    fn slim_variants_by_tag() {
+        assert!(is_slim_variant_of("python:3.11-slim", "python:3.11"));
+        assert!(is_slim_variant_of(
+            "debian:bookworm-slim",
+            "debian:bookworm"
+        ));
+        assert!(is_slim_variant_of("node:slim", "node:latest"));
+        assert!(is_slim_variant_of(
+            "registry:5000/py:3.11-slim",
+            "registry:5000/py:3.11"
+        ));
+        assert!(!is_slim_variant_of("python:3.12-slim", "python:3.11"));
+        assert!(!is_slim_variant_of("other:3.11-slim", "python:3.11"));
+        assert!(!is_slim_variant_of("python:3.11", "python:3.11-slim"));
     }
 }

@@ -218,6 +218,25 @@ pub struct LayerEntry {
     /// The layer's ChainID in this image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain_id: Option<Digest>,
+    /// The largest packages this layer added that are present in the final
+    /// filesystem (at most [`TOP_N`], by size); empty without package databases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_packages: Vec<LayerPackage>,
+}
+
+/// A package a layer added, as listed under that layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerPackage {
+    /// `dpkg`, `apk`, `python` or `npm`.
+    pub manager: crate::packages::Manager,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Bytes of its regular files present in the final filesystem.
+    pub size: u64,
+    /// How many of its regular files are present.
+    pub files: u64,
 }
 
 /// Totals over the set.
@@ -303,6 +322,7 @@ impl Report {
                             opaque_whiteouts: r.counts.opaque_whiteouts,
                             created_by: l.created_by.clone(),
                             chain_id: None,
+                            top_packages: Vec::new(),
                         }
                     })
                     .collect::<Vec<_>>();
@@ -462,6 +482,20 @@ impl Report {
             out.base_layers = base_layers;
             out.by_origin = by_origin;
             out.by_kind = by_kind;
+            // Packages arrive largest first: the first TOP_N of each layer are its top.
+            for p in &packages {
+                if let Some(layer) = out.layers.get_mut(p.layer as usize) {
+                    if layer.top_packages.len() < TOP_N {
+                        layer.top_packages.push(LayerPackage {
+                            manager: p.manager,
+                            name: p.name.clone(),
+                            version: p.version.clone(),
+                            size: p.size,
+                            files: p.files,
+                        });
+                    }
+                }
+            }
             out.packages = packages;
         }
         self.notes.extend(added.notes);
