@@ -50,28 +50,7 @@ pub struct Thresholds {
     pub highest_user_wasted_percent: Option<f64>,
 }
 
-/// Parse a byte size: `1234`, `1.5GB`, `20 MiB`, `300kB`.
-pub fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "m" | "mb" => 1e6,
-        "g" | "gb" => 1e9,
-        "t" | "tb" => 1e12,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        "tib" => 1024f64.powi(4),
-        _ => return None,
-    };
-    (n >= 0.0).then(|| (n * mult).round() as u64)
-}
+pub use crate::present::parse_size;
 
 fn parse_ratio(s: &str, max: f64) -> Option<f64> {
     let s = s.trim();

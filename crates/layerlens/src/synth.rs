@@ -136,30 +136,7 @@ pub struct SynthSummary {
     pub archive_bytes: u64,
 }
 
-/// Parse a size: `123`, `100MB`, `1.5GB`, `16GiB` (KB/MB/GB/TB are powers of 1000,
-/// KiB/MiB/GiB/TiB powers of 1024; the `B` is optional).
-pub fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let num: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "m" | "mb" => 1e6,
-        "g" | "gb" => 1e9,
-        "t" | "tb" => 1e12,
-        "ki" | "kib" => 1024.0,
-        "mi" | "mib" => 1024.0 * 1024.0,
-        "gi" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "ti" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    let v = num * mult;
-    (v.is_finite() && v >= 0.0).then_some(v as u64)
-}
+pub use crate::present::parse_size;
 
 // ---------------------------------------------------------------------------------
 // Deterministic content
