@@ -349,6 +349,17 @@ pub fn classify(path: &str, owner: Option<(Manager, &str)>, in_base: bool) -> Ki
 /// Resolve symlinks in the directories of `path` (not in its last component) against
 /// the final filesystem, as the kernel would when opening it. `None` on a loop.
 pub fn resolve_dirs(fs: &BTreeMap<&str, Visible<'_>>, path: &str) -> Option<String> {
+    // Fast path: most listed paths are present as they are (no `.`/`..`, no symlinked
+    // directory on the way); only the rest walk their components.
+    let literal = path.trim_start_matches('/');
+    if !literal.is_empty()
+        && !literal
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
+        && fs.contains_key(literal)
+    {
+        return Some(literal.to_string());
+    }
     let mut pending: Vec<String> = path
         .split('/')
         .filter(|c| !c.is_empty())
