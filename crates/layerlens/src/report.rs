@@ -400,12 +400,37 @@ impl Report {
             .par_iter()
             .map(|img| waste::replay(set, img))
             .collect();
-        let dive: Vec<waste::DiveScore> = set
-            .images
-            .par_iter()
-            .map(|img| waste::dive_score(set, img))
-            .collect();
-        let ledger = ledger::ledger(set, &replays);
+        // Independent reducers over the replays: run the sequential ones (ledger,
+        // set-wide duplicates, families) beside the per-image parallel ones.
+        let per_image = || {
+            rayon::join(
+                || {
+                    set.images
+                        .par_iter()
+                        .map(|img| waste::dive_score(set, img))
+                        .collect::<Vec<waste::DiveScore>>()
+                },
+                || {
+                    replays
+                        .par_iter()
+                        .map(duplicates::within_image)
+                        .collect::<Vec<_>>()
+                },
+            )
+        };
+        let set_wide = || {
+            rayon::join(
+                || ledger::ledger(set, &replays),
+                || {
+                    rayon::join(
+                        || duplicates::across_set(set, &replays),
+                        || (families::families(set), families::near_shared(set)),
+                    )
+                },
+            )
+        };
+        let ((dive, within), (ledger, ((saved, groups), (families, near_shared)))) =
+            rayon::join(per_image, set_wide);
         self.totals.chain_dedup_size = ledger.chain_dedup_size;
         self.totals.content_dedup_size = ledger.content_dedup_size;
         if replays.iter().any(|r| !r.complete) {
@@ -429,9 +454,9 @@ impl Report {
             out.deleted_size = r.deleted_size;
             out.wasted_size = r.wasted_size();
             out.final_size = r.final_size;
-            let (dup, groups) = duplicates::within_image(r);
-            out.duplicate_size = dup;
-            out.duplicates = groups.into_iter().take(TOP_N).collect();
+            let (dup, groups) = &within[i];
+            out.duplicate_size = *dup;
+            out.duplicates = groups.iter().take(TOP_N).cloned().collect();
             out.efficiency = dive[i].efficiency;
             out.dive_wasted_size = dive[i].wasted_size;
             out.user_size = dive[i].user_size;
@@ -449,7 +474,6 @@ impl Report {
                 })
                 .collect();
         }
-        let (saved, groups) = duplicates::across_set(set, &replays);
         let dup_images: std::collections::BTreeSet<&Digest> =
             groups.iter().flat_map(|g| &g.images).collect();
         let dup_images: Vec<Digest> = dup_images.into_iter().cloned().collect();
@@ -458,8 +482,8 @@ impl Report {
             count: groups.len() as u64,
             groups: groups.into_iter().take(TOP_N * 2).collect(),
         };
-        self.families = families::families(set);
-        self.near_shared = families::near_shared(set);
+        self.families = families;
+        self.near_shared = near_shared;
         self.add_attribution(set, &replays, (saved, dup_images), opts)
     }
 
