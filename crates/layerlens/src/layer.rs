@@ -586,7 +586,7 @@ fn walk_tar<R: Read>(
     };
     let capture = opts.capture_metadata == crate::options::CaptureMetadata::Yes;
     let mut captured_bytes: u64 = 0;
-    let mut archive = tar::Archive::new(stream);
+    let mut archive = tar::Archive::new(ForwardSeek::new(stream));
     // Larger than the read-ahead buffer in front of the walk: once that buffer is
     // drained, reads of a large file's data bypass it and land here directly (one
     // copy out of the page cache instead of two).
@@ -596,7 +596,7 @@ fn walk_tar<R: Read>(
     // path repeated in the layer and a hardlink whose target is not in it.
     let mut seen_paths: HashSet<u64> = HashSet::default();
     let mut oddities = Oddities::default();
-    for entry in archive.entries()? {
+    for entry in archive.entries_with_seek()? {
         let mut entry = entry?;
         entries_seen += 1;
         if entries_seen > limits.max_entries_per_layer {
@@ -727,6 +727,66 @@ fn walk_tar<R: Read>(
     }
     report.notes.extend(oddities.into_notes());
     Ok(report)
+}
+
+/// Lets tar-rs "seek" over entry padding by reading forward through one reusable
+/// buffer: every byte still passes the hashing taps, and tar-rs no longer zeroes a fresh
+/// 32 KiB buffer for every entry it skips (2–3 % of a full walk in perf).
+struct ForwardSeek<R> {
+    inner: R,
+    pos: u64,
+    scratch: Vec<u8>,
+}
+
+impl<R: Read> ForwardSeek<R> {
+    fn new(inner: R) -> Self {
+        ForwardSeek {
+            inner,
+            pos: 0,
+            scratch: vec![0u8; 8 << 10],
+        }
+    }
+
+    fn skip(&mut self, mut amt: u64) -> io::Result<u64> {
+        while amt > 0 {
+            let want = amt.min(self.scratch.len() as u64) as usize;
+            let n = match self.inner.read(&mut self.scratch[..want]) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "unexpected EOF during skip",
+                    ))
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.pos += n as u64;
+            amt -= n as u64;
+        }
+        Ok(self.pos)
+    }
+}
+
+impl<R: Read> Read for ForwardSeek<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read> io::Seek for ForwardSeek<R> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        match to {
+            io::SeekFrom::Current(d) if d >= 0 => self.skip(d as u64),
+            io::SeekFrom::Start(p) if p >= self.pos => self.skip(p - self.pos),
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a layer stream only moves forward",
+            )),
+        }
+    }
 }
 
 /// Entries that are legal in a tar but odd in a layer; the analysis continues (the
