@@ -13,7 +13,7 @@ use std::rc::Rc;
 use foldhash::HashSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64, Xxh3};
 
 use crate::digest::{ContentDigest, Digest};
 use crate::error::StreamAbort;
@@ -665,9 +665,17 @@ fn walk_tar<R: Read>(
                     grab = Some(Vec::with_capacity(declared as usize));
                 }
             }
-            let mut h = Xxh3::new();
+            // Files that fit the buffer (most of them) are digested in one shot; larger
+            // ones stream through an XXH3 state. Both give the same XXH3-128.
+            let mut h: Option<Box<Xxh3>> = None;
+            let mut filled = 0usize;
             loop {
-                let n = match entry.read(&mut buf) {
+                if filled == buf.len() {
+                    h.get_or_insert_with(|| Box::new(Xxh3::new()))
+                        .update(&buf[..filled]);
+                    filled = 0;
+                }
+                let n = match entry.read(&mut buf[filled..]) {
                     Ok(n) => n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(e),
@@ -675,10 +683,10 @@ fn walk_tar<R: Read>(
                 if n == 0 {
                     break;
                 }
-                h.update(&buf[..n]);
                 if let Some(g) = &mut grab {
-                    g.extend_from_slice(&buf[..n]);
+                    g.extend_from_slice(&buf[filled..filled + n]);
                 }
+                filled += n;
                 size += n as u64;
             }
             if size != declared {
@@ -687,7 +695,13 @@ fn walk_tar<R: Read>(
                     format!("entry {path:?} declares {declared} bytes but has {size}"),
                 ));
             }
-            digest = Some(ContentDigest(h.digest128()));
+            digest = Some(ContentDigest(match h {
+                Some(mut state) => {
+                    state.update(&buf[..filled]);
+                    state.digest128()
+                }
+                None => xxh3_128(&buf[..filled]),
+            }));
             report.content_size += size;
             if let Some(bytes) = grab {
                 report.captured.push(CapturedFile {
