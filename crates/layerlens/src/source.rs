@@ -564,12 +564,21 @@ pub(crate) fn clone_err(e: &Error) -> Error {
             max: *max,
         },
         Error::Interrupted => Error::Interrupted,
+        Error::Io { at, source } => Error::Io {
+            at: at.clone(),
+            source: io::Error::new(source.kind(), source.to_string()),
+        },
+        Error::Malformed { at, reason } => Error::Malformed {
+            at: at.clone(),
+            reason: reason.clone(),
+        },
+        Error::Json { at, source } => Error::Malformed {
+            at: at.clone(),
+            reason: format!("invalid JSON: {source}"),
+        },
         other => Error::Malformed {
             at: other.location().cloned().unwrap_or_default(),
-            reason: match other {
-                Error::Malformed { reason, .. } => reason.clone(),
-                _ => other.to_string(),
-            },
+            reason: other.to_string(),
         },
     }
 }
