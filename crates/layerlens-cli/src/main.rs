@@ -534,11 +534,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<()> {
     let bases = layerlens::attribution::base_layers(&set, base);
     let found = layerlens::explain::explain(&set, &args.path, &bases);
     let text = match args.format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&found)?;
-            s.push('\n');
-            s
-        }
+        Format::Json => json_line(&found)?,
         Format::Csv => layerlens::present::attribution::explain_csv(&found),
         Format::Table => {
             layerlens::present::attribution::explain_table(&args.path, &found, args.width)
@@ -549,6 +545,13 @@ fn explain(args: ExplainArgs) -> anyhow::Result<()> {
         return Err(RulesFailed.into());
     }
     Ok(())
+}
+
+/// Pretty JSON with a trailing newline.
+fn json_line<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
 }
 
 fn print(text: &str) -> anyhow::Result<()> {
@@ -593,11 +596,7 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
     };
     let d = layerlens::diff::diff(&set, &a, &b);
     let text = match args.format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&d)?;
-            s.push('\n');
-            s
-        }
+        Format::Json => json_line(&d)?,
         Format::Table => layerlens::present::forensics::diff_table(&d, args.width),
         Format::Csv => {
             use layerlens::present::text::{table_csv, Cell, Table};
@@ -684,11 +683,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
     let report = Report::new(&set);
     let results = layerlens::check::check(&report, &t);
     let text = match args.format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&results)?;
-            s.push('\n');
-            s
-        }
+        Format::Json => json_line(&results)?,
         Format::Table => layerlens::present::forensics::check_table(&results, args.width),
         Format::Csv => {
             use layerlens::present::text::{table_csv, Cell, Table};
