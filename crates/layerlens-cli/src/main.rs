@@ -80,15 +80,8 @@ struct ReportArgs {
     /// Draw a saved `analyze --format json` report instead of analysing inputs.
     #[arg(long, value_name = "PATH", conflicts_with = "inputs")]
     from_json: Option<String>,
-    /// Only analyse images of this platform (os/arch[/variant]).
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    platform: Option<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', default_value_t = 0)]
-    threads: usize,
-    /// Trust the diff_ids in the configs instead of re-hashing every layer.
-    #[arg(long)]
-    no_verify: bool,
+    #[command(flatten)]
+    read: ReadArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +97,8 @@ struct ExplainArgs {
     /// Image archives, as for `analyze`.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
+    #[command(flatten)]
+    read: ReadArgs,
     /// The path to explain (absolute or relative to the image root).
     #[arg(long, value_name = "P")]
     path: String,
@@ -127,6 +122,8 @@ struct DiffArgs {
     /// Inputs holding both images; when absent, A and B are archives of one image each.
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
+    #[command(flatten)]
+    read: ReadArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -140,6 +137,8 @@ struct CheckArgs {
     /// Image archives, as for `analyze`.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
+    #[command(flatten)]
+    read: ReadArgs,
     /// Threshold file (default: `.layerlens.toml` in the current directory, if any).
     #[arg(long, value_name = "PATH")]
     config: Option<String>,
@@ -173,6 +172,42 @@ struct CheckArgs {
     width: usize,
 }
 
+/// How inputs are read: shared by every command that analyses archives.
+#[derive(clap::Args, Debug)]
+struct ReadArgs {
+    /// Only analyse images of this platform (os/arch[/variant]).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// Trust the diff_ids in the configs instead of re-hashing every layer.
+    #[arg(long)]
+    no_verify: bool,
+    /// Override a resource limit, e.g. `--limit max_entries_per_layer=100000`
+    /// (repeatable; names and defaults in docs/limits.md).
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    limits: Vec<String>,
+}
+
+impl ReadArgs {
+    /// The library options these flags ask for, with Ctrl-C wired to the interrupt flag.
+    fn options(&self) -> anyhow::Result<Options> {
+        Ok(Options {
+            verify: if self.no_verify {
+                Verify::Trust
+            } else {
+                Verify::Full
+            },
+            threads: self.threads,
+            platform: self.platform.as_deref().map(Platform::parse).transpose()?,
+            limits: parse_limits(&self.limits)?,
+            interrupt: Some(interrupt_flag()),
+            ..Options::default()
+        })
+    }
+}
+
 /// Exit status 1 without an error message: a `check` rule failed.
 #[derive(Debug)]
 struct RulesFailed;
@@ -201,22 +236,11 @@ struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Only analyse images of this platform (os/arch[/variant]).
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    platform: Option<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', default_value_t = 0)]
-    threads: usize,
-    /// Trust the diff_ids in the configs instead of re-hashing every layer.
-    #[arg(long)]
-    no_verify: bool,
+    #[command(flatten)]
+    read: ReadArgs,
     /// Table width in columns.
     #[arg(long, default_value_t = 100)]
     width: usize,
-    /// Override a resource limit, e.g. `--limit max_entries_per_layer=100000`
-    /// (repeatable; names and defaults in docs/limits.md).
-    #[arg(long = "limit", value_name = "NAME=VALUE")]
-    limits: Vec<String>,
     /// The base image (a ref or id from the inputs): its layers are the base of every
     /// image built on it (default: each family's common base).
     #[arg(long, value_name = "REF")]
@@ -357,21 +381,11 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
 }
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
-    let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(progress::Bar::new);
     let opts = Options {
-        verify: if args.no_verify {
-            Verify::Trust
-        } else {
-            Verify::Full
-        },
-        threads: args.threads,
-        platform,
-        limits: parse_limits(&args.limits)?,
-        interrupt: Some(interrupt_flag()),
         cache: args.cache.clone(),
         progress: bar.as_ref().map(progress::Bar::sink),
-        ..Options::default()
+        ..args.read.options()?
     };
     let mut in_use = args.in_use.clone();
     if let Some(path) = &args.in_use_file {
@@ -505,18 +519,7 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
             v
         }
         None => {
-            let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
-            let opts = Options {
-                verify: if args.no_verify {
-                    Verify::Trust
-                } else {
-                    Verify::Full
-                },
-                threads: args.threads,
-                platform,
-                ..Options::default()
-            };
-            let set = Analyzer::new(opts).analyze(&args.inputs)?;
+            let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
             let report = Report::new(&set);
             layerlens::present::html::report_value(&report, &set)
         }
@@ -525,7 +528,7 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
 }
 
 fn explain(args: ExplainArgs) -> anyhow::Result<()> {
-    let set = Analyzer::new(Options::default()).analyze(&args.inputs)?;
+    let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
     let base = args
         .base
         .as_deref()
@@ -565,7 +568,7 @@ fn print(text: &str) -> anyhow::Result<()> {
 
 fn diff(args: DiffArgs) -> anyhow::Result<()> {
     let (set, a, b) = if args.inputs.is_empty() {
-        let set = Analyzer::new(Options::default()).analyze(&[&args.a, &args.b])?;
+        let set = Analyzer::new(args.read.options()?).analyze(&[&args.a, &args.b])?;
         let only = |input: &str| -> anyhow::Result<layerlens::Image> {
             let found: Vec<_> = set
                 .images
@@ -585,7 +588,7 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
         let (a, b) = (only(&args.a)?, only(&args.b)?);
         (set, a, b)
     } else {
-        let set = Analyzer::new(Options::default()).analyze(&args.inputs)?;
+        let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
         let find = |name: &str| -> anyhow::Result<layerlens::Image> {
             set.find_image(name)
                 .cloned()
@@ -679,7 +682,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
         )
         .into());
     }
-    let set = Analyzer::new(Options::default()).analyze(&args.inputs)?;
+    let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
     let report = Report::new(&set);
     let results = layerlens::check::check(&report, &t);
     let text = match args.format {

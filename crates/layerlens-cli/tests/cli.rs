@@ -354,3 +354,34 @@ fn ctrl_c_stops_a_long_run_with_exit_130() {
     assert!(err.contains("interrupted"), "{err}");
     feeder.join().unwrap();
 }
+
+#[test]
+fn every_analysing_command_takes_the_same_input_flags() {
+    // Limits reach `report`, not only `analyze`.
+    let dir = std::env::temp_dir().join(format!("layerlens-flags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let html = dir.join("r.html");
+    let o = run(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        "--limit",
+        "max_entries_per_layer=10",
+        &fixture("legacy-two-images.tar"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("max_entries_per_layer (at most 10)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!html.exists(), "nothing is written when the analysis fails");
+    // Trust mode reaches `explain`: the corrupt layer is not re-hashed.
+    let corrupt = fixture("corrupt-diffid.tar");
+    let o = run(&["explain", "--path", "etc/passwd", &corrupt]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("diff_id mismatch"), "{}", stderr(&o));
+    let o = run(&["explain", "--no-verify", "--path", "etc/passwd", &corrupt]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
