@@ -1,14 +1,11 @@
-//! Human-readable presentation of a [`Report`]: sizes in human units, tables that fit
-//! 100 columns. Presenters format; they compute nothing.
-
-use std::fmt::Write as _;
+//! Human-readable presentation of a [`crate::Report`]: sizes in human units, tables that
+//! fit 100 columns ([`text`], also CSV), the HTML report ([`html`]). Presenters format;
+//! they compute nothing.
 
 pub mod attribution;
 pub mod forensics;
 pub mod html;
 pub mod text;
-
-use crate::report::Report;
 
 /// Bytes in SI units as `docker images` shows them: `0 B`, `999 B`, `1.2 kB`, `707.3 MB`.
 pub fn human_size(bytes: u64) -> String {
@@ -84,98 +81,6 @@ pub fn short_command(created_by: &str) -> String {
         None => s.to_string(),
     };
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The `analyze` table: images with size, shared and unique bytes, then each image's
-/// layers with size, file count and the command that made them. At most `width`
-/// columns (100 is the documented target).
-pub fn analyze_table(report: &Report, width: usize) -> String {
-    let width = width.max(72);
-    let mut out = String::new();
-    let name_w = width - (14 + 11 * 3 + 7);
-    let _ = writeln!(
-        out,
-        "{:<name_w$} {:<13} {:>10} {:>10} {:>10} {:>6}",
-        "IMAGE", "ID", "SIZE", "SHARED", "UNIQUE", "LAYERS"
-    );
-    for img in &report.images {
-        let name = match img.refs.len() {
-            0 => "<untagged>".to_string(),
-            1 => img.refs[0].clone(),
-            n => format!("{} (+{} more)", img.refs[0], n - 1),
-        };
-        let _ = writeln!(
-            out,
-            "{:<name_w$} {:<13} {:>10} {:>10} {:>10} {:>6}",
-            fit(&name, name_w),
-            img.id.short(),
-            human_size(img.size),
-            human_size(img.shared_size),
-            human_size(img.unique_size),
-            img.layers.len()
-        );
-    }
-    for img in &report.images {
-        out.push('\n');
-        let platform = match (&img.os, &img.architecture) {
-            (Some(os), Some(arch)) => match &img.variant {
-                Some(v) => format!("{os}/{arch}/{v}"),
-                None => format!("{os}/{arch}"),
-            },
-            _ => "unknown platform".to_string(),
-        };
-        let title = format!(
-            "{} ({}, {}) — {} in {} layers",
-            img.refs.first().map(String::as_str).unwrap_or("<untagged>"),
-            img.id.short(),
-            platform,
-            human_size(img.size),
-            img.layers.len()
-        );
-        let _ = writeln!(out, "{}", fit(&title, width));
-        let _ = writeln!(
-            out,
-            "  {:>3}  {:<12}  {:>10}  {:>9}  CREATED BY",
-            "#", "DIFF_ID", "SIZE", "FILES"
-        );
-        let cmd_w = width - (2 + 3 + 2 + 12 + 2 + 10 + 2 + 9 + 2);
-        for (i, l) in img.layers.iter().enumerate() {
-            let cmd = l
-                .created_by
-                .as_deref()
-                .map(short_command)
-                .unwrap_or_else(|| "-".to_string());
-            let mut marks = String::new();
-            if l.whiteouts + l.opaque_whiteouts > 0 {
-                marks = format!(" [{} whiteouts]", l.whiteouts + l.opaque_whiteouts);
-            }
-            let _ = writeln!(
-                out,
-                "  {:>3}  {:<12}  {:>10}  {:>9}  {}",
-                i + 1,
-                l.diff_id.short(),
-                human_size(l.content_size),
-                grouped(l.files),
-                fit(&format!("{cmd}{marks}"), cmd_w)
-            );
-        }
-    }
-    let t = &report.totals;
-    out.push('\n');
-    let _ = writeln!(
-        out,
-        "{} images, {} layers ({} unique): {} if summed, {} stored once ({} saved by sharing)",
-        t.images,
-        t.layers,
-        t.unique_layers,
-        human_size(t.naive_size),
-        human_size(t.dedup_size),
-        human_size(t.naive_size - t.dedup_size)
-    );
-    for note in &report.notes {
-        let _ = writeln!(out, "note: {note}");
-    }
-    out
 }
 
 #[cfg(test)]
