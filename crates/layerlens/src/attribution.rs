@@ -23,7 +23,7 @@ use crate::chain::image_chain_ids;
 use crate::digest::Digest;
 use crate::layer::{is_package_metadata, split_parent, EntryKind};
 use crate::packages::{self, Manager, Package};
-use crate::waste::{Replay, Visible};
+use crate::waste::{FileSystem, Replay};
 
 /// The exclusive kinds, in precedence order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -227,6 +227,41 @@ fn has_prefix(path: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|p| path.starts_with(p))
 }
 
+/// True when the components of `run` appear, in a row, among the *directories* of
+/// `path` (so followed by at least one more component): `"a/.cache/b"` holds the run
+/// `[".cache"]`, `"a/.cache"` does not. No allocation: this runs once per file.
+fn has_dir_run(path: &str, runs: &[&[&str]]) -> bool {
+    let Some(last) = path.rfind('/') else {
+        return false;
+    };
+    let dirs = &path[..last];
+    let starts_with_run = |mut s: &str, run: &[&str]| {
+        for (i, c) in run.iter().enumerate() {
+            let Some(rest) = s.strip_prefix(c) else {
+                return false;
+            };
+            if i + 1 == run.len() {
+                return rest.is_empty() || rest.starts_with('/');
+            }
+            let Some(rest) = rest.strip_prefix('/') else {
+                return false;
+            };
+            s = rest;
+        }
+        true
+    };
+    let mut rest = dirs;
+    loop {
+        if runs.iter().any(|run| starts_with_run(rest, run)) {
+            return true;
+        }
+        match rest.find('/') {
+            Some(i) => rest = &rest[i + 1..],
+            None => return false,
+        }
+    }
+}
+
 /// Whether a path is a cache (rule 1).
 pub fn is_cache(path: &str) -> bool {
     const PREFIXES: &[&str] = &[
@@ -239,19 +274,17 @@ pub fn is_cache(path: &str) -> bool {
         "var/tmp/",
         "var/log/",
     ];
-    const PARTS: &[&str] = &[
-        "/.cache/",
-        "/.npm/",
-        "/__pycache__/",
-        "/.yarn/cache/",
-        "/pkg/mod/cache/",
-        "/.pnpm-store/",
+    // Directories anywhere: `.cache/`, `.npm/`, `__pycache__/`, `.yarn/cache/`,
+    // `pkg/mod/cache/`, `.pnpm-store/`.
+    const RUNS: &[&[&str]] = &[
+        &[".cache"],
+        &[".npm"],
+        &["__pycache__"],
+        &[".yarn", "cache"],
+        &["pkg", "mod", "cache"],
+        &[".pnpm-store"],
     ];
-    if has_prefix(path, PREFIXES) || path.ends_with(".pyc") {
-        return true;
-    }
-    let wrapped = format!("/{path}");
-    PARTS.iter().any(|p| wrapped.contains(p))
+    has_prefix(path, PREFIXES) || path.ends_with(".pyc") || has_dir_run(path, RUNS)
 }
 
 /// Whether a path is documentation (rule 2).
@@ -315,15 +348,16 @@ pub fn is_package_db(path: &str) -> bool {
 
 /// Whether a path is a language dependency by itself (rule 5, path part).
 pub fn is_language_dep_path(path: &str) -> bool {
-    const PARTS: &[&str] = &[
-        "/site-packages/",
-        "/dist-packages/",
-        "/node_modules/",
-        "/gems/",
-        "/go/pkg/mod/",
+    // Directories anywhere: `site-packages/`, `dist-packages/`, `node_modules/`,
+    // `gems/`, `go/pkg/mod/`.
+    const RUNS: &[&[&str]] = &[
+        &["site-packages"],
+        &["dist-packages"],
+        &["node_modules"],
+        &["gems"],
+        &["go", "pkg", "mod"],
     ];
-    let wrapped = format!("/{path}");
-    path.ends_with(".jar") || PARTS.iter().any(|p| wrapped.contains(p))
+    path.ends_with(".jar") || has_dir_run(path, RUNS)
 }
 
 /// The kind of a regular file of the final filesystem.
@@ -346,18 +380,30 @@ pub fn classify(path: &str, owner: Option<(Manager, &str)>, in_base: bool) -> Ki
     }
 }
 
+/// Where `path`, resolved as [`resolve_dirs`] does, sits in `fs`; `None` when nothing
+/// is there. Listed paths are mostly literal: those cost one binary search.
+fn resolve_position(fs: &FileSystem<'_>, path: &str) -> Option<usize> {
+    let literal = path.trim_start_matches('/');
+    if is_literal(literal) {
+        if let Ok(at) = fs.position(literal) {
+            return Some(at);
+        }
+    }
+    fs.position(&resolve_dirs(fs, path)?).ok()
+}
+
+/// A path with no empty, `.` or `..` component.
+fn is_literal(path: &str) -> bool {
+    !path.is_empty() && !path.split('/').any(|c| c.is_empty() || c == "." || c == "..")
+}
+
 /// Resolve symlinks in the directories of `path` (not in its last component) against
 /// the final filesystem, as the kernel would when opening it. `None` on a loop.
-pub fn resolve_dirs(fs: &BTreeMap<&str, Visible<'_>>, path: &str) -> Option<String> {
+pub fn resolve_dirs(fs: &FileSystem<'_>, path: &str) -> Option<String> {
     // Fast path: most listed paths are present as they are (no `.`/`..`, no symlinked
     // directory on the way); only the rest walk their components.
     let literal = path.trim_start_matches('/');
-    if !literal.is_empty()
-        && !literal
-            .split('/')
-            .any(|c| c.is_empty() || c == "." || c == "..")
-        && fs.contains_key(literal)
-    {
+    if is_literal(literal) && fs.contains_key(literal) {
         return Some(literal.to_string());
     }
     let mut pending: Vec<String> = path
@@ -458,7 +504,6 @@ fn find_packages(set: &ImageSet, image: &Image, replay: &Replay<'_>) -> (Vec<Fou
     let status_paths: Vec<&str> = replay
         .files
         .keys()
-        .copied()
         .filter(|p| *p == "var/lib/dpkg/status" || split_parent(p).0 == "var/lib/dpkg/status.d")
         .collect();
     let mut have_status = false;
@@ -473,10 +518,7 @@ fn find_packages(set: &ImageSet, image: &Image, replay: &Replay<'_>) -> (Vec<Fou
         }
     }
     let mut lists: HashMap<&str, (Vec<String>, usize)> = HashMap::default();
-    for (p, v) in replay
-        .files
-        .range::<&str, _>("var/lib/dpkg/info/".."var/lib/dpkg/info0")
-    {
+    for (p, v) in replay.files.under("var/lib/dpkg/info") {
         if v.record.kind != EntryKind::Regular || !is_package_metadata(p) {
             continue;
         }
@@ -611,20 +653,21 @@ pub fn attribute<'a>(
 ) -> Attribution<'a> {
     let (found, notes) = find_packages(set, image, replay);
     // Claim files: packages in (manager, name, version) order, first claim wins.
-    let mut owner: HashMap<&'a str, usize> = HashMap::default();
+    // The owning package of each entry of the final filesystem, by its position there.
+    const NO_OWNER: usize = usize::MAX;
+    let fs = &replay.files;
+    let mut owner: Vec<usize> = vec![NO_OWNER; fs.len()];
     let mut npm_roots: HashMap<&str, usize> = HashMap::default();
     for (i, f) in found.iter().enumerate() {
         if let Some(root) = &f.pkg.root {
             npm_roots.entry(root.as_str()).or_insert(i);
         }
         for listed in &f.pkg.files {
-            let Some(resolved) = resolve_dirs(&replay.files, listed) else {
+            let Some(at) = resolve_position(fs, listed) else {
                 continue;
             };
-            if let Some((key, v)) = replay.files.get_key_value(resolved.as_str()) {
-                if v.record.kind == EntryKind::Regular {
-                    owner.entry(*key).or_insert(i);
-                }
+            if fs.entries()[at].1.record.kind == EntryKind::Regular && owner[at] == NO_OWNER {
+                owner[at] = i;
             }
         }
     }
@@ -645,8 +688,12 @@ pub fn attribute<'a>(
     let mut sizes = vec![(0u64, 0u64); found.len()];
     // Paths come out of the replay in order: collecting builds the map in one pass.
     let mut files: Vec<(&'a str, FileAttribution)> = Vec::new();
-    for (path, v) in replay.regular_files() {
-        let mut who = owner.get(path).copied();
+    for ((path, v), &who) in fs.entries().iter().zip(&owner) {
+        if v.record.kind != EntryKind::Regular {
+            continue;
+        }
+        let path: &'a str = path;
+        let mut who = (who != NO_OWNER).then_some(who);
         if who.is_none() {
             who = packages::npm_root_of(path).and_then(|r| npm_roots.get(r).copied());
         }
@@ -700,6 +747,86 @@ pub fn attribute<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The substring definitions the component matchers replaced, kept as the oracle.
+    fn substring_rules(path: &str) -> (bool, bool) {
+        let wrapped = format!("/{path}");
+        let cache = [
+            "/.cache/",
+            "/.npm/",
+            "/__pycache__/",
+            "/.yarn/cache/",
+            "/pkg/mod/cache/",
+            "/.pnpm-store/",
+        ];
+        let lang = [
+            "/site-packages/",
+            "/dist-packages/",
+            "/node_modules/",
+            "/gems/",
+            "/go/pkg/mod/",
+        ];
+        (
+            cache.iter().any(|p| wrapped.contains(p)),
+            lang.iter().any(|p| wrapped.contains(p)),
+        )
+    }
+
+    #[test]
+    fn directory_runs_match_the_substring_rules() {
+        let parts = [
+            ".cache",
+            ".npm",
+            "__pycache__",
+            ".yarn",
+            "cache",
+            "pkg",
+            "mod",
+            ".pnpm-store",
+            "site-packages",
+            "dist-packages",
+            "node_modules",
+            "gems",
+            "go",
+            "x.cache",
+            "gem",
+            "",
+            "a",
+            "node_modules2",
+            ".yarn2",
+        ];
+        // Every path of up to 4 components over these parts (empty ones included).
+        let mut checked = 0;
+        let mut stack: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
+        while let Some(p) = stack.pop() {
+            let (cache, lang) = substring_rules(&p);
+            assert_eq!(
+                has_dir_run(
+                    &p,
+                    &[
+                        &[".cache"],
+                        &[".npm"],
+                        &["__pycache__"],
+                        &[".yarn", "cache"],
+                        &["pkg", "mod", "cache"],
+                        &[".pnpm-store"]
+                    ]
+                ),
+                cache,
+                "{p:?}"
+            );
+            assert_eq!(
+                is_language_dep_path(&p),
+                lang || p.ends_with(".jar"),
+                "{p:?}"
+            );
+            checked += 1;
+            if p.matches('/').count() < 3 {
+                stack.extend(parts.iter().map(|c| format!("{p}/{c}")));
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
 
     #[test]
     fn kinds_by_precedence() {

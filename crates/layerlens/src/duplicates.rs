@@ -2,7 +2,7 @@
 //! content shipped in several images by different layers.
 
 // A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,22 +27,26 @@ pub struct DuplicateGroup {
 /// total saving (the image's `duplicate_size`). Empty files and files without a content
 /// digest are never duplicates.
 pub fn within_image(replay: &Replay<'_>) -> (u64, Vec<DuplicateGroup>) {
-    let mut groups: HashMap<(ContentDigest, u64), Vec<&str>> = HashMap::default();
-    for (path, v) in replay.regular_files() {
-        if let (Some(d), true) = (v.record.digest, v.record.size > 0) {
-            groups.entry((d, v.record.size)).or_default().push(path);
-        }
-    }
-    let mut out: Vec<DuplicateGroup> = groups
-        .into_iter()
-        .filter(|(_, paths)| paths.len() > 1)
-        .map(|((digest, size), mut paths)| {
-            paths.sort_unstable();
+    // Sorting by content groups equal contents without a map of small vectors; paths
+    // come out of the replay sorted, and a stable sort keeps them so within a group.
+    let mut files: Vec<(ContentDigest, u64, &str)> = replay
+        .regular_files()
+        .filter_map(|(path, v)| match (v.record.digest, v.record.size > 0) {
+            (Some(d), true) => Some((d, v.record.size, path)),
+            _ => None,
+        })
+        .collect();
+    files.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut out: Vec<DuplicateGroup> = files
+        .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+        .filter(|g| g.len() > 1)
+        .map(|g| {
+            let (digest, size, _) = g[0];
             DuplicateGroup {
                 digest,
                 size,
-                saved_size: size * (paths.len() as u64 - 1),
-                paths: paths.into_iter().map(str::to_string).collect(),
+                saved_size: size * (g.len() as u64 - 1),
+                paths: g.iter().map(|f| f.2.to_string()).collect(),
             }
         })
         .collect();
@@ -74,11 +78,42 @@ pub struct SharedContent {
 /// Contents visible in the final filesystems and shipped by two or more distinct layers,
 /// largest saving first; and the total saving.
 pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedContent>) {
-    // Hot path: every visible file of every image. Layers and images are numbered
-    // once so that the per-file work hashes integers, not digest strings; the same
-    // (layer, path) seen through many images of one family is counted once.
-    let mut layer_no: HashMap<&Digest, u32> = HashMap::default();
-    let mut layer_of: Vec<&Digest> = Vec::new();
+    // Hot path: every visible file of every image. Layers are numbered once, and each
+    // visible (layer, entry) pair is marked in a per-layer table: the same entry seen
+    // through many images of one family is then looked at once, by integers.
+    let layer_of: Vec<(&Digest, &crate::LayerReport)> = set.layers.iter().collect();
+    let layer_no: HashMap<&Digest, u32> = layer_of
+        .iter()
+        .enumerate()
+        .map(|(i, (d, _))| (*d, i as u32))
+        .collect();
+    let mut visible: Vec<Vec<bool>> = layer_of
+        .iter()
+        .map(|(_, l)| vec![false; l.files.len()])
+        .collect();
+    let numbers = |r: &Replay<'_>, img: &crate::Image| -> Vec<u32> {
+        debug_assert!(r.files.iter().all(|(_, v)| v.layer < img.layers.len()));
+        img.layers
+            .iter()
+            .map(|l| layer_no.get(&l.diff_id).copied().unwrap_or(u32::MAX))
+            .collect()
+    };
+    let content = |v: &crate::waste::Visible<'_>| match (v.record.digest, v.record.size > 0) {
+        (Some(d), true) => Some((d, v.record.size)),
+        _ => None,
+    };
+    for (r, img) in replays.iter().zip(&set.images) {
+        let no = numbers(r, img);
+        for (_, v) in r.regular_files() {
+            if content(v).is_some() {
+                if let Some(t) = visible.get_mut(no[v.layer] as usize) {
+                    t[v.entry] = true;
+                }
+            }
+        }
+    }
+    // Each content's distinct layers and 5 smallest distinct paths, from the marked
+    // entries (layer order, then entry order: deterministic).
     struct Seen<'a> {
         layers: Vec<u32>,
         images: Vec<u32>,
@@ -86,33 +121,21 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
         paths: Vec<&'a str>,
     }
     let mut by_content: HashMap<(ContentDigest, u64), Seen<'_>> = HashMap::default();
-    let mut seen_pair: HashSet<(u32, &str)> = HashSet::default();
-    for (ino, r) in replays.iter().enumerate() {
-        let ino = ino as u32;
-        for (path, v) in r.regular_files() {
-            let (Some(d), true) = (v.record.digest, v.record.size > 0) else {
+    for (lno, (marks, (_, layer))) in visible.iter().zip(&layer_of).enumerate() {
+        let lno = lno as u32;
+        for (rec, _) in layer.files.iter().zip(marks).filter(|(_, m)| **m) {
+            let (Some(d), size) = (rec.digest, rec.size) else {
                 continue;
             };
-            let lno = *layer_no.entry(v.diff_id).or_insert_with(|| {
-                layer_of.push(v.diff_id);
-                (layer_of.len() - 1) as u32
+            let e = by_content.entry((d, size)).or_insert_with(|| Seen {
+                layers: Vec::new(),
+                images: Vec::new(),
+                paths: Vec::new(),
             });
-            let e = by_content
-                .entry((d, v.record.size))
-                .or_insert_with(|| Seen {
-                    layers: Vec::new(),
-                    images: Vec::new(),
-                    paths: Vec::new(),
-                });
-            if e.images.last() != Some(&ino) {
-                e.images.push(ino);
-            }
-            if !seen_pair.insert((lno, path)) {
-                continue;
-            }
-            if !e.layers.contains(&lno) {
+            if e.layers.last() != Some(&lno) {
                 e.layers.push(lno);
             }
+            let path = rec.path.as_str();
             if let Err(at) = e.paths.binary_search(&path) {
                 if at < 5 {
                     e.paths.insert(at, path);
@@ -121,14 +144,32 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
             }
         }
     }
+    by_content.retain(|_, seen| seen.layers.len() > 1);
+    // The images showing a content shipped by several layers.
+    if !by_content.is_empty() {
+        for (ino, (r, img)) in replays.iter().zip(&set.images).enumerate() {
+            let ino = ino as u32;
+            let no = numbers(r, img);
+            for (_, v) in r.regular_files() {
+                let Some(key) = content(v) else { continue };
+                if no[v.layer] == u32::MAX {
+                    continue;
+                }
+                if let Some(e) = by_content.get_mut(&key) {
+                    if e.images.last() != Some(&ino) {
+                        e.images.push(ino);
+                    }
+                }
+            }
+        }
+    }
     let mut out: Vec<SharedContent> = by_content
         .into_iter()
-        .filter(|(_, seen)| seen.layers.len() > 1)
         .map(|((digest, size), seen)| {
             let mut layers: Vec<Digest> = seen
                 .layers
                 .iter()
-                .map(|&l| layer_of[l as usize].clone())
+                .map(|&l| layer_of[l as usize].0.clone())
                 .collect();
             layers.sort();
             let mut images: Vec<Digest> = seen

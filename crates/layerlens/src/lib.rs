@@ -55,6 +55,7 @@ pub mod duplicates;
 mod error;
 pub mod explain;
 pub mod families;
+mod index;
 mod layer;
 pub mod ledger;
 mod manifest;
@@ -73,6 +74,7 @@ pub mod waste;
 pub use analysis::{analyze, Analyzer, Image, ImageLayer, ImageSet};
 pub use digest::{ContentDigest, Digest};
 pub use error::{DigestSubject, Error, Location, Result};
+pub use index::PathIndex;
 pub use layer::{
     analyze_layer, is_package_metadata, normalize_path, split_parent, CapturedFile, Compression,
     EntryCounts, EntryKind, FileRecord, LayerReport, MAX_CAPTURED_FILE, MAX_CAPTURED_PER_LAYER,

@@ -279,6 +279,10 @@ fn join(base: &str, rel: &str) -> String {
 /// The npm package directory that owns `path`: the deepest `node_modules/<name>` or
 /// `node_modules/@scope/<name>` directory above it.
 pub fn npm_root_of(path: &str) -> Option<&str> {
+    // Runs once per file: most paths hold no `node_modules` at all.
+    if !path.contains("node_modules") {
+        return None;
+    }
     let comps: Vec<&str> = path.split('/').collect();
     let i = comps.iter().rposition(|c| *c == "node_modules")?;
     let name = comps.get(i + 1)?;

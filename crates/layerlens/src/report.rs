@@ -395,10 +395,13 @@ impl Report {
     /// Ledger, waste, duplicates and families: the forensics of the set.
     fn add_forensics(&mut self, set: &ImageSet, opts: &AttributionOptions) -> crate::Result<()> {
         use rayon::prelude::*;
+        // Paths numbered once for the set: the replays of images sharing layers then
+        // work on dense tables instead of comparing the same strings once per image.
+        let index = crate::PathIndex::new(set);
         let replays: Vec<waste::Replay<'_>> = set
             .images
             .par_iter()
-            .map(|img| waste::replay(set, img))
+            .map(|img| waste::replay_indexed(&index, set, img))
             .collect();
         // Independent reducers over the replays: run the sequential ones (ledger,
         // set-wide duplicates, families) beside the per-image parallel ones.
@@ -407,7 +410,7 @@ impl Report {
                 || {
                     set.images
                         .par_iter()
-                        .map(|img| waste::dive_score(set, img))
+                        .map(|img| waste::dive_score_indexed(&index, set, img))
                         .collect::<Vec<waste::DiveScore>>()
                 },
                 || {

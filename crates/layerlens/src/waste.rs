@@ -14,16 +14,12 @@
 //!
 //! [`dive_score`] computes dive's efficiency score the way dive does (see its docs).
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
-// A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
-use foldhash::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Image, ImageSet};
 use crate::digest::Digest;
-use crate::layer::{EntryKind, FileRecord};
+use crate::index::PathIndex;
+use crate::layer::{EntryKind, FileRecord, LayerReport};
 
 /// An entry visible at a path after replaying some layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +30,8 @@ pub struct Visible<'a> {
     pub diff_id: &'a Digest,
     /// The entry itself.
     pub record: &'a FileRecord,
+    /// Index of the entry in its layer's `files`.
+    pub entry: usize,
 }
 
 impl Visible<'_> {
@@ -72,11 +70,107 @@ pub struct WasteEvent<'a> {
     pub cause: WasteCause,
 }
 
+/// A final filesystem: the visible entries, sorted by path (the root directory is `""`).
+///
+/// Lookups are binary searches; iteration is in path (byte) order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileSystem<'a> {
+    entries: Vec<(&'a str, Visible<'a>)>,
+}
+
+impl<'a> FileSystem<'a> {
+    /// Where `path` is (`Ok`) or would be (`Err`) in [`Self::entries`].
+    pub(crate) fn position(&self, path: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(p, _)| (*p).cmp(path))
+    }
+
+    /// The entries, sorted by path.
+    pub(crate) fn entries(&self) -> &[(&'a str, Visible<'a>)] {
+        &self.entries
+    }
+
+    /// The entry at `path`.
+    pub fn get(&self, path: &str) -> Option<&Visible<'a>> {
+        self.position(path).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// The entry at `path`, with the path as stored.
+    pub fn get_key_value(&self, path: &str) -> Option<(&'a str, &Visible<'a>)> {
+        self.position(path)
+            .ok()
+            .map(|i| (self.entries[i].0, &self.entries[i].1))
+    }
+
+    /// True when an entry is visible at `path`.
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.position(path).is_ok()
+    }
+
+    /// How many entries are visible.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when nothing is visible.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every visible entry, in path order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&'a str, &Visible<'a>)> + '_ {
+        self.entries.iter().map(|(p, v)| (*p, v))
+    }
+
+    /// Every visible path, in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &'a str> + '_ {
+        self.entries.iter().map(|(p, _)| *p)
+    }
+
+    /// The entries strictly under directory `dir` (`""` is the root), in path order.
+    pub fn under(
+        &self,
+        dir: &str,
+    ) -> impl DoubleEndedIterator<Item = (&'a str, &Visible<'a>)> + '_ {
+        let range = if dir.is_empty() {
+            let lo = usize::from(self.entries.first().is_some_and(|(p, _)| p.is_empty()));
+            lo..self.entries.len()
+        } else {
+            // Children of `d` sort between `d/` and `d0` ('0' follows '/').
+            let lo = format!("{dir}/");
+            let hi = format!("{dir}0");
+            let a = self.entries.partition_point(|(p, _)| *p < lo.as_str());
+            let b = self.entries.partition_point(|(p, _)| *p < hi.as_str());
+            a..b.max(a)
+        };
+        self.entries[range].iter().map(|(p, v)| (*p, v))
+    }
+}
+
+impl<'a> std::ops::Index<&str> for FileSystem<'a> {
+    type Output = Visible<'a>;
+
+    fn index(&self, path: &str) -> &Visible<'a> {
+        self.get(path).expect("no entry at this path")
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s FileSystem<'a> {
+    type Item = (&'a str, &'s Visible<'a>);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'s, (&'a str, Visible<'a>)>,
+        fn(&'s (&'a str, Visible<'a>)) -> (&'a str, &'s Visible<'a>),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(p, v)| (*p, v))
+    }
+}
+
 /// The result of replaying one image's layers.
 #[derive(Debug, Clone, Default)]
 pub struct Replay<'a> {
     /// The final filesystem: every visible entry by path (the root directory is `""`).
-    pub files: BTreeMap<&'a str, Visible<'a>>,
+    pub files: FileSystem<'a>,
     /// Content bytes of regular files replaced by a later entry at the same path.
     pub overwritten_size: u64,
     /// Content bytes of regular files hidden by whiteouts, opaque markers, or a
@@ -101,44 +195,53 @@ impl<'a> Replay<'a> {
         self.files
             .iter()
             .filter(|(_, v)| v.record.kind == EntryKind::Regular)
-            .map(|(p, v)| (*p, v))
     }
 }
 
-/// The keys of `fs` strictly under directory `dir` (`""` is the root).
-fn keys_under<'a, V>(fs: &BTreeMap<&'a str, V>, dir: &str) -> Vec<&'a str> {
-    if dir.is_empty() {
-        return fs.keys().filter(|k| !k.is_empty()).copied().collect();
-    }
-    // Children of `d` sort between `d/` and `d0` ('0' follows '/').
-    let lo = format!("{dir}/");
-    let hi = format!("{dir}0");
-    fs.range::<str, _>((
-        std::ops::Bound::Included(lo.as_str()),
-        std::ops::Bound::Excluded(hi.as_str()),
-    ))
-    .map(|(k, _)| *k)
-    .collect()
+/// An empty slot of the replay's dense table.
+const EMPTY: u64 = 0;
+
+/// The overlay being replayed: one slot per path number, `(layer + 1) << 32 | entry`.
+struct Overlay<'a, 'i> {
+    ix: &'i PathIndex<'a>,
+    layers: Vec<Option<(&'a Digest, &'a LayerReport)>>,
+    slot: Vec<u64>,
+    touched: Vec<u32>,
+    r: Replay<'a>,
 }
 
-impl<'a> Replay<'a> {
-    fn hide(&mut self, path: &'a str, hidden_by: usize, cause: WasteCause) {
-        if let Some(old) = self.files.remove(path) {
-            self.account(path, &old, hidden_by, cause);
+impl<'a> Overlay<'a, '_> {
+    fn visible(&self, packed: u64) -> Visible<'a> {
+        let layer = (packed >> 32) as usize - 1;
+        let entry = (packed & 0xffff_ffff) as usize;
+        let (diff_id, report) = self.layers[layer].expect("a replayed layer has a report");
+        Visible {
+            layer,
+            diff_id,
+            record: &report.files[entry],
+            entry,
         }
     }
 
-    fn account(&mut self, path: &'a str, old: &Visible<'a>, hidden_by: usize, cause: WasteCause) {
+    fn hide(&mut self, id: u32, hidden_by: usize, cause: WasteCause) {
+        let old = std::mem::replace(&mut self.slot[id as usize], EMPTY);
+        if old != EMPTY {
+            let v = self.visible(old);
+            self.account(&v, hidden_by, cause);
+        }
+    }
+
+    fn account(&mut self, old: &Visible<'a>, hidden_by: usize, cause: WasteCause) {
         if old.record.kind != EntryKind::Regular {
             return;
         }
         let size = old.record.size;
         match cause {
-            WasteCause::Overwritten => self.overwritten_size += size,
-            WasteCause::Deleted => self.deleted_size += size,
+            WasteCause::Overwritten => self.r.overwritten_size += size,
+            WasteCause::Deleted => self.r.deleted_size += size,
         }
-        self.events.push(WasteEvent {
-            path,
+        self.r.events.push(WasteEvent {
+            path: old.record.path.as_str(),
             size,
             added_by: old.layer,
             hidden_by,
@@ -146,67 +249,89 @@ impl<'a> Replay<'a> {
         });
     }
 
-    fn hide_under(&mut self, dir: &str, hidden_by: usize) {
-        for key in keys_under(&self.files, dir) {
-            self.hide(key, hidden_by, WasteCause::Deleted);
+    fn hide_under(&mut self, dir: u32, hidden_by: usize) {
+        for id in self.ix.under(dir) {
+            self.hide(id, hidden_by, WasteCause::Deleted);
         }
     }
 }
 
 /// Replay the image's layers in order, like an overlay mount.
 pub fn replay<'a>(set: &'a ImageSet, image: &'a Image) -> Replay<'a> {
-    let mut r = Replay {
-        complete: true,
-        ..Replay::default()
+    replay_indexed(&PathIndex::for_image(set, image), set, image)
+}
+
+/// [`replay`] with the paths already numbered: replaying many images of one set, build
+/// one [`PathIndex`] of the set and pass it to each.
+pub fn replay_indexed<'a>(ix: &PathIndex<'a>, set: &'a ImageSet, image: &'a Image) -> Replay<'a> {
+    let layers: Vec<Option<(&'a Digest, &'a LayerReport)>> = image
+        .layers
+        .iter()
+        .map(|il| set.layers.get(&il.diff_id).map(|l| (&il.diff_id, l)))
+        .collect();
+    let mut o = Overlay {
+        ix,
+        layers,
+        slot: vec![EMPTY; ix.len()],
+        touched: Vec::new(),
+        r: Replay {
+            complete: true,
+            ..Replay::default()
+        },
     };
-    for (k, il) in image.layers.iter().enumerate() {
-        let Some(layer) = set.layers.get(&il.diff_id) else {
-            r.complete = false;
+    for k in 0..o.layers.len() {
+        let Some((_, layer)) = o.layers[k] else {
+            o.r.complete = false;
             continue;
         };
         if layer.files.is_empty() && layer.content_size > 0 {
-            r.complete = false;
+            o.r.complete = false;
         }
+        let ids = &ix
+            .layer(&image.layers[k].diff_id)
+            .expect("the index holds every layer of the image")
+            .path;
         // Whiteouts and opaque markers only hide lower layers: apply them before this
         // layer's own entries land.
-        for rec in &layer.files {
+        for (rec, &id) in layer.files.iter().zip(ids) {
             match rec.kind {
                 EntryKind::Whiteout => {
-                    let target = rec.whiteout_target().unwrap_or_default();
-                    if let Some((key, _)) = r.files.get_key_value(target.as_str()) {
-                        let key = *key;
-                        r.hide(key, k, WasteCause::Deleted);
-                    }
-                    r.hide_under(&target, k);
+                    o.hide(id, k, WasteCause::Deleted);
+                    o.hide_under(id, k);
                 }
-                EntryKind::OpaqueWhiteout => {
-                    let dir = rec.whiteout_target().unwrap_or_default();
-                    r.hide_under(&dir, k);
-                }
+                EntryKind::OpaqueWhiteout => o.hide_under(id, k),
                 _ => {}
             }
         }
-        for rec in &layer.files {
+        for (entry, (rec, &id)) in layer.files.iter().zip(ids).enumerate() {
             if matches!(rec.kind, EntryKind::Whiteout | EntryKind::OpaqueWhiteout) {
                 continue;
             }
-            let path = rec.path.as_str();
-            if let Some(old) = r.files.get(path).copied() {
+            let old = o.slot[id as usize];
+            if old != EMPTY {
+                let old = o.visible(old);
                 if old.record.kind == EntryKind::Directory && rec.kind != EntryKind::Directory {
-                    r.hide_under(path, k);
+                    o.hide_under(id, k);
                 }
-                r.account(path, &old, k, WasteCause::Overwritten);
+                o.account(&old, k, WasteCause::Overwritten);
+            } else {
+                o.touched.push(id);
             }
-            r.files.insert(
-                path,
-                Visible {
-                    layer: k,
-                    diff_id: &il.diff_id,
-                    record: rec,
-                },
-            );
+            o.slot[id as usize] = ((k as u64 + 1) << 32) | entry as u64;
         }
     }
+    o.touched.sort_unstable();
+    o.touched.dedup();
+    let mut entries = Vec::with_capacity(o.touched.len());
+    for &id in &o.touched {
+        let packed = o.slot[id as usize];
+        if packed != EMPTY {
+            let v = o.visible(packed);
+            entries.push((v.record.path.as_str(), v));
+        }
+    }
+    let mut r = o.r;
+    r.files = FileSystem { entries };
     r.final_size = r.regular_files().map(|(_, v)| v.record.size).sum();
     r
 }
@@ -255,13 +380,6 @@ impl DiveScore {
     }
 }
 
-#[derive(Default)]
-struct PathStat {
-    cumulative: u64,
-    min: u64,
-    seen: u32,
-}
-
 /// dive's efficiency score, computed as dive computes it (wagoodman/dive,
 /// `filetree/efficiency.go`): every leaf entry of every layer tree is visited; a
 /// whiteout counts, at the path it hides, the bytes under that path in the layers below
@@ -270,90 +388,94 @@ struct PathStat {
 /// efficiency = Σ min / Σ cumulative. Opaque markers are not counted (dive does not
 /// resolve them) and directories count 0 bytes.
 pub fn dive_score(set: &ImageSet, image: &Image) -> DiveScore {
-    let mut stats: HashMap<Cow<'_, str>, PathStat> = HashMap::default();
-    // The stacked tree below the current layer, needed to size directory whiteouts.
-    let mut below: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut below_dirs: BTreeMap<&str, ()> = BTreeMap::new();
+    dive_score_indexed(&PathIndex::for_image(set, image), set, image)
+}
+
+/// [`dive_score`] with the paths already numbered (see [`replay_indexed`]).
+pub fn dive_score_indexed(ix: &PathIndex<'_>, set: &ImageSet, image: &Image) -> DiveScore {
+    const ABSENT: u64 = u64::MAX;
+    const NO_NODE: u32 = u32::MAX;
+    let n = ix.len();
+    // Per path: the smallest and the cumulative size seen, and how many times.
+    let mut min = vec![0u64; n];
+    let mut cumulative = vec![0u64; n];
+    let mut seen = vec![0u32; n];
+    let mut touched: Vec<u32> = Vec::new();
+    // The stacked tree below the current layer, needed to size directory whiteouts:
+    // the size of each non-directory entry. (dive sizes a whiteout by the entries under
+    // its path when that path was a directory, else 0: both are the sum below.)
+    let mut below = vec![ABSENT; n];
+    // One node per path and layer (a later duplicate entry wins).
+    let mut node = vec![NO_NODE; n];
+    let mut nodes: Vec<u32> = Vec::new();
     let mut size = 0u64;
     let mut first = 0u64;
     for (k, il) in image.layers.iter().enumerate() {
-        let Some(layer) = set.layers.get(&il.diff_id) else {
+        let (Some(layer), Some(ids)) = (set.layers.get(&il.diff_id), ix.layer(&il.diff_id)) else {
             continue;
         };
         size += layer.content_size;
         if k == 0 {
             first = layer.content_size;
         }
-        // One node per path and layer (a later duplicate entry wins), directories and
-        // opaque markers skipped (0 bytes, never waste in dive's sense).
-        let mut tree: BTreeMap<Cow<'_, str>, (EntryKind, u64)> = BTreeMap::new();
-        for rec in &layer.files {
-            match rec.kind {
-                EntryKind::Directory | EntryKind::OpaqueWhiteout => {}
-                EntryKind::Whiteout => {
-                    let target = rec.whiteout_target().unwrap_or_default();
-                    tree.insert(Cow::Owned(target), (EntryKind::Whiteout, 0));
-                }
-                _ => {
-                    tree.insert(Cow::Borrowed(rec.path.as_str()), (rec.kind, rec.size));
-                }
+        // Directories and opaque markers are skipped (0 bytes, never waste in dive's
+        // sense); a whiteout is a node at the path it hides.
+        for (i, (rec, &id)) in layer.files.iter().zip(&ids.path).enumerate() {
+            if matches!(rec.kind, EntryKind::Directory | EntryKind::OpaqueWhiteout) {
+                continue;
             }
+            if node[id as usize] == NO_NODE {
+                nodes.push(id);
+            }
+            node[id as usize] = i as u32;
         }
-        for (path, (kind, bytes)) in tree {
-            let bytes = if kind == EntryKind::Whiteout {
-                let under = keys_under(&below, &path);
-                if below_dirs.contains_key(path.as_ref()) || !under.is_empty() {
-                    under.iter().map(|p| below[p]).sum()
-                } else {
-                    0
-                }
+        for id in nodes.drain(..) {
+            let rec = &layer.files[std::mem::replace(&mut node[id as usize], NO_NODE) as usize];
+            let bytes = if rec.kind == EntryKind::Whiteout {
+                ix.under(id)
+                    .map(|j| below[j as usize])
+                    .filter(|&b| b != ABSENT)
+                    .sum()
             } else {
-                bytes
+                rec.size
             };
-            let s = stats.entry(path).or_default();
-            if s.seen == 0 || bytes < s.min {
-                s.min = bytes;
+            let i = id as usize;
+            if seen[i] == 0 {
+                touched.push(id);
+                min[i] = bytes;
+            } else if bytes < min[i] {
+                min[i] = bytes;
             }
-            s.cumulative += bytes;
-            s.seen += 1;
+            cumulative[i] += bytes;
+            seen[i] += 1;
         }
         // Stack this layer onto the tree below.
-        for rec in &layer.files {
+        for (rec, &id) in layer.files.iter().zip(&ids.path) {
             match rec.kind {
                 EntryKind::Whiteout => {
-                    let target = rec.whiteout_target().unwrap_or_default();
-                    for key in keys_under(&below, &target) {
-                        below.remove(key);
+                    for j in ix.under(id).chain(std::iter::once(id)) {
+                        below[j as usize] = ABSENT;
                     }
-                    for key in keys_under(&below_dirs, &target) {
-                        below_dirs.remove(key);
-                    }
-                    below.remove(target.as_str());
-                    below_dirs.remove(target.as_str());
                 }
-                EntryKind::OpaqueWhiteout => {}
-                EntryKind::Directory => {
-                    below_dirs.insert(&rec.path, ());
-                }
-                _ => {
-                    below.insert(&rec.path, rec.size);
-                }
+                EntryKind::OpaqueWhiteout | EntryKind::Directory => {}
+                _ => below[id as usize] = rec.size,
             }
         }
     }
-    let (mut min, mut cumulative, mut wasted) = (0u64, 0u64, 0u64);
-    for s in stats.values() {
-        min += s.min;
-        cumulative += s.cumulative;
-        if s.seen >= 2 {
-            wasted += s.cumulative;
+    let (mut total_min, mut total, mut wasted) = (0u64, 0u64, 0u64);
+    for &id in &touched {
+        let i = id as usize;
+        total_min += min[i];
+        total += cumulative[i];
+        if seen[i] >= 2 {
+            wasted += cumulative[i];
         }
     }
     DiveScore {
-        efficiency: if cumulative == 0 {
+        efficiency: if total == 0 {
             1.0
         } else {
-            min as f64 / cumulative as f64
+            total_min as f64 / total as f64
         },
         wasted_size: wasted,
         user_size: size - first,
