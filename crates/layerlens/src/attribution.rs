@@ -394,7 +394,10 @@ fn resolve_position(fs: &FileSystem<'_>, path: &str) -> Option<usize> {
 
 /// A path with no empty, `.` or `..` component.
 fn is_literal(path: &str) -> bool {
-    !path.is_empty() && !path.split('/').any(|c| c.is_empty() || c == "." || c == "..")
+    !path.is_empty()
+        && !path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
 }
 
 /// Resolve symlinks in the directories of `path` (not in its last component) against

@@ -36,7 +36,7 @@ pub fn within_image(replay: &Replay<'_>) -> (u64, Vec<DuplicateGroup>) {
             _ => None,
         })
         .collect();
-    files.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    files.sort_by_key(|a| (a.0, a.1));
     let mut out: Vec<DuplicateGroup> = files
         .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
         .filter(|g| g.len() > 1)
