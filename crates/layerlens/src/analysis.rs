@@ -233,62 +233,55 @@ impl Analyzer {
             bytes: total_bytes,
         });
 
-        let results: Vec<Result<(Digest, LayerReport)>> = jobs
-            .par_iter()
-            .map(|job| {
-                let store = &stores[job.store];
-                // Every layer error names the input, the member and the layer.
-                let at = store.at(&job.member).with_layer(job.key.as_str());
-                let report = match store.resolve(&job.member)?.1 {
-                    Member::Analyzed(result) => match result.as_ref() {
-                        Ok(r) => r.clone(),
-                        Err(e) => return Err(clone_err(e).within(&at)),
-                    },
-                    _ => {
-                        // A visitor must see every record as it streams: no cache then.
-                        let cache_dir = opts
-                            .cache
-                            .as_deref()
-                            .filter(|_| opts.file_visitor.is_none());
-                        let cached = cache_dir.and_then(|dir| {
-                            let key = CacheKey::new(
-                                &job.key,
-                                job.stored_digest.as_ref(),
-                                job.size,
-                                opts,
-                            )?;
-                            Some((dir, key))
-                        });
-                        if let Some((dir, key)) = &cached {
-                            if let Some(r) = cache::load(dir, key) {
-                                opts.report(ProgressEvent::Bytes(job.size));
-                                opts.report(ProgressEvent::LayerDone);
-                                return Ok((job.key.clone(), r));
-                            }
+        let results: Vec<Result<(Digest, LayerReport)>> = largest_first(&jobs, |job| {
+            let store = &stores[job.store];
+            // Every layer error names the input, the member and the layer.
+            let at = store.at(&job.member).with_layer(job.key.as_str());
+            let report = match store.resolve(&job.member)?.1 {
+                Member::Analyzed(result) => match result.as_ref() {
+                    Ok(r) => r.clone(),
+                    Err(e) => return Err(clone_err(e).within(&at)),
+                },
+                _ => {
+                    // A visitor must see every record as it streams: no cache then.
+                    let cache_dir = opts
+                        .cache
+                        .as_deref()
+                        .filter(|_| opts.file_visitor.is_none());
+                    let cached = cache_dir.and_then(|dir| {
+                        let key =
+                            CacheKey::new(&job.key, job.stored_digest.as_ref(), job.size, opts)?;
+                        Some((dir, key))
+                    });
+                    if let Some((dir, key)) = &cached {
+                        if let Some(r) = cache::load(dir, key) {
+                            opts.report(ProgressEvent::Bytes(job.size));
+                            opts.report(ProgressEvent::LayerDone);
+                            return Ok((job.key.clone(), r));
                         }
-                        let r = if split_layer(store, job, total_bytes, opts)? {
-                            layer::analyze_uncompressed_split(
-                                store.open(&job.member)?,
-                                store.open(&job.member)?,
-                                opts,
-                                true,
-                            )
-                        } else {
-                            let reader = store.open(&job.member)?;
-                            let mut visit = opts.visit_fn(&store.input, &job.member);
-                            layer::analyze_layer_inner(reader, opts, &mut visit, true)
-                        }
-                        .map_err(|e| Error::from_io(at.clone(), e))?;
-                        if let Some((dir, key)) = &cached {
-                            cache::store(dir, key, &r);
-                        }
-                        opts.report(ProgressEvent::LayerDone);
-                        r
                     }
-                };
-                Ok((job.key.clone(), report))
-            })
-            .collect();
+                    let r = if split_layer(store, job, total_bytes, opts)? {
+                        layer::analyze_uncompressed_split(
+                            store.open(&job.member)?,
+                            store.open(&job.member)?,
+                            opts,
+                            true,
+                        )
+                    } else {
+                        let reader = store.open(&job.member)?;
+                        let mut visit = opts.visit_fn(&store.input, &job.member);
+                        layer::analyze_layer_inner(reader, opts, &mut visit, true)
+                    }
+                    .map_err(|e| Error::from_io(at.clone(), e))?;
+                    if let Some((dir, key)) = &cached {
+                        cache::store(dir, key, &r);
+                    }
+                    opts.report(ProgressEvent::LayerDone);
+                    r
+                }
+            };
+            Ok((job.key.clone(), report))
+        });
         let analysed_from: HashMap<Digest, (usize, String)> = jobs
             .iter()
             .map(|j| (j.key.clone(), (j.store, j.member.clone())))
@@ -531,4 +524,33 @@ fn layer_key(store: &Store, l: &manifest::LayerSpec) -> Digest {
 /// Analyse inputs with default options: every layer verified, records kept.
 pub fn analyze<S: AsRef<str>>(inputs: &[S]) -> Result<ImageSet> {
     Analyzer::new(Options::default()).analyze(inputs)
+}
+
+/// Run `f` on every job on all threads of the current pool, each thread taking the next
+/// job in order as soon as it is free: with jobs sorted largest first, this is the
+/// classic longest-processing-time schedule, so the big layers start first and the
+/// small ones fill the gaps at the end. (A plain `par_iter` hands each thread a
+/// contiguous range up front: one thread got all the big layers of a set and worked
+/// alone for the last third of the run.) Results come back in job order.
+fn largest_first<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
+    let done: Vec<Vec<(usize, R)>> = (0..workers)
+        .into_par_iter()
+        .map(|_| {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else {
+                    return out;
+                };
+                out.push((i, f(job)));
+            }
+        })
+        .collect();
+    let mut all: Vec<(usize, R)> = done.into_iter().flatten().collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    debug_assert_eq!(all.len(), jobs.len());
+    all.into_iter().map(|(_, r)| r).collect()
 }
