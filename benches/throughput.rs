@@ -293,39 +293,59 @@ impl<R: Read> Read for Hashing<R> {
 fn ceiling_layers(path: &Path, ranges: &[(u64, u64)], threads: usize, hash: bool) -> u64 {
     let file = File::open(path).unwrap();
     pool(threads).install(|| {
-        ranges
-            .par_iter()
-            .map(|&(offset, len)| {
-                let mut head = [0u8; 4];
-                std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, offset).unwrap();
-                let range = Range {
-                    file: &file,
-                    pos: offset,
-                    end: offset + len,
-                };
-                let compressed = head[..2] == [0x1f, 0x8b] || head == [0x28, 0xb5, 0x2f, 0xfd];
-                let stored = Hashing {
-                    inner: range,
-                    hasher: (hash && compressed).then(sha2::Sha256::new),
-                };
-                let decoded: Box<dyn Read> = if head[..2] == [0x1f, 0x8b] {
-                    Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
-                        128 << 10,
-                        stored,
-                    )))
-                } else if compressed {
-                    Box::new(zstd::stream::read::Decoder::new(stored).unwrap())
-                } else {
-                    Box::new(stored)
-                };
-                let mut out = Hashing {
-                    inner: decoded,
-                    hasher: hash.then(sha2::Sha256::new),
-                };
-                sink(&mut out)
-            })
-            .sum()
+        largest_first(ranges, |&(offset, len)| {
+            let mut head = [0u8; 4];
+            std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, offset).unwrap();
+            let range = Range {
+                file: &file,
+                pos: offset,
+                end: offset + len,
+            };
+            let compressed = head[..2] == [0x1f, 0x8b] || head == [0x28, 0xb5, 0x2f, 0xfd];
+            let stored = Hashing {
+                inner: range,
+                hasher: (hash && compressed).then(sha2::Sha256::new),
+            };
+            let decoded: Box<dyn Read> = if head[..2] == [0x1f, 0x8b] {
+                Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                    128 << 10,
+                    stored,
+                )))
+            } else if compressed {
+                Box::new(zstd::stream::read::Decoder::new(stored).unwrap())
+            } else {
+                Box::new(stored)
+            };
+            let mut out = Hashing {
+                inner: decoded,
+                hasher: hash.then(sha2::Sha256::new),
+            };
+            sink(&mut out)
+        })
+        .into_iter()
+        .sum()
     })
+}
+
+/// The schedule layerlens uses for its layers (`analysis.rs`): every thread takes the
+/// next range, largest first, from a shared counter. The ceiling gets the same
+/// schedule, so that the ratio measures the work per byte, not the load balance.
+fn largest_first<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
+    let done: Vec<Vec<R>> = (0..workers)
+        .into_par_iter()
+        .map(|_| {
+            let mut out = Vec::new();
+            while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                out.push(f(job));
+            }
+            out
+        })
+        .collect();
+    // Unordered: the callers only sum.
+    done.into_iter().flatten().collect()
 }
 
 /// gunzip the whole archive on one core (a single gzip stream cannot be split), with
