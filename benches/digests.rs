@@ -59,3 +59,24 @@ fn xxh3_128_streaming(b: Bencher, len: usize) {
         h.digest128()
     });
 }
+
+/// twox-hash's XXH3-128: the same function, with AVX2 chosen at run time.
+#[divan::bench(args = SIZES)]
+fn xxh3_128_twox(b: Bencher, len: usize) {
+    let buf = data(len);
+    b.counter(BytesCount::new(len))
+        .bench(|| twox_hash::XxHash3_128::oneshot(divan::black_box(&buf)));
+}
+
+/// twox-hash's streaming form (128 KiB updates).
+#[divan::bench(args = SIZES)]
+fn xxh3_128_twox_streaming(b: Bencher, len: usize) {
+    let buf = data(len);
+    b.counter(BytesCount::new(len)).bench(|| {
+        let mut h = twox_hash::XxHash3_128::new();
+        for chunk in divan::black_box(&buf).chunks(128 << 10) {
+            h.write(chunk);
+        }
+        h.finish_128()
+    });
+}

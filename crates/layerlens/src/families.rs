@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::Xxh3;
+use twox_hash::XxHash3_128;
 
 use crate::analysis::{Image, ImageSet};
 use crate::chain::image_chain_ids;
@@ -259,19 +259,19 @@ fn content_signature(set: &ImageSet, diff_id: &Digest) -> Option<u128> {
     }
     let mut entries: Vec<_> = layer.files.iter().collect();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut h = Xxh3::new();
+    let mut h = XxHash3_128::new();
     for f in entries {
         if f.kind == EntryKind::Regular && f.digest.is_none() {
             return None;
         }
-        h.update(f.path.as_bytes());
-        h.update(&[0, f.kind as u8]);
-        h.update(&f.size.to_le_bytes());
-        h.update(&f.digest.map_or(0, |d| d.0).to_le_bytes());
-        h.update(f.link_target.as_deref().unwrap_or("").as_bytes());
-        h.update(&[0]);
+        h.write(f.path.as_bytes());
+        h.write(&[0, f.kind as u8]);
+        h.write(&f.size.to_le_bytes());
+        h.write(&f.digest.map_or(0, |d| d.0).to_le_bytes());
+        h.write(f.link_target.as_deref().unwrap_or("").as_bytes());
+        h.write(&[0]);
     }
-    Some(h.digest128())
+    Some(h.finish_128())
 }
 
 #[cfg(test)]

@@ -13,7 +13,17 @@ use std::rc::Rc;
 use foldhash::HashSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use xxhash_rust::xxh3::{xxh3_128, xxh3_64, Xxh3};
+use twox_hash::{XxHash3_128, XxHash3_64};
+
+/// XXH3-128 of `bytes` (twox-hash picks AVX2 or SSE2 at run time).
+fn xxh3_128(bytes: &[u8]) -> u128 {
+    XxHash3_128::oneshot(bytes)
+}
+
+/// XXH3-64 of `bytes`.
+fn xxh3_64(bytes: &[u8]) -> u64 {
+    XxHash3_64::oneshot(bytes)
+}
 
 use crate::digest::{ContentDigest, Digest};
 use crate::error::StreamAbort;
@@ -672,7 +682,7 @@ fn walk_tar<R: io::BufRead>(
             // when the whole file is there (most are), else through an XXH3 state. Both
             // give the same XXH3-128. tar-rs only decodes GNU sparse data itself.
             let in_place = matches!(etype, tar::EntryType::Regular | tar::EntryType::Continuous);
-            let mut h: Option<Box<Xxh3>> = None;
+            let mut h: Option<Box<XxHash3_128>> = None;
             let mut one_shot = None;
             if in_place {
                 let mut s = shared.borrow_mut();
@@ -690,7 +700,8 @@ fn walk_tar<R: io::BufRead>(
                     if size == 0 && n as u64 == declared {
                         one_shot = Some(xxh3_128(chunk));
                     } else {
-                        h.get_or_insert_with(|| Box::new(Xxh3::new())).update(chunk);
+                        h.get_or_insert_with(|| Box::new(XxHash3_128::new()))
+                            .write(chunk);
                     }
                     if let Some(g) = &mut grab {
                         g.extend_from_slice(chunk);
@@ -713,8 +724,8 @@ fn walk_tar<R: io::BufRead>(
                     if n == 0 {
                         break;
                     }
-                    h.get_or_insert_with(|| Box::new(Xxh3::new()))
-                        .update(&buf[..n]);
+                    h.get_or_insert_with(|| Box::new(XxHash3_128::new()))
+                        .write(&buf[..n]);
                     if let Some(g) = &mut grab {
                         g.extend_from_slice(&buf[..n]);
                     }
@@ -729,7 +740,7 @@ fn walk_tar<R: io::BufRead>(
             }
             digest = Some(ContentDigest(match (one_shot, h) {
                 (Some(d), _) => d,
-                (None, Some(state)) => state.digest128(),
+                (None, Some(state)) => state.finish_128(),
                 (None, None) => xxh3_128(&[]),
             }));
             report.content_size += size;
