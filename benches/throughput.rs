@@ -91,6 +91,40 @@ fn main() {
             100.0 * ceil_trust.cpu / trust.cpu.max(1e-3),
         ));
     }
+    // Any archives of your own (uncompressed outer tar: docker save, oci-archive), e.g.
+    // real images: LAYERLENS_BENCH_ARCHIVES=a.tar,b.tar. Layers compressed or not.
+    for path in std::env::var("LAYERLENS_BENCH_ARCHIVES")
+        .ok()
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+    {
+        let ranges = layer_ranges(&path);
+        assert!(
+            !ranges.is_empty(),
+            "{}: no layer blobs found",
+            path.display()
+        );
+        let t = max_threads;
+        let ceil_full = median(runs, || ceiling_layers(&path, &ranges, t, true));
+        let ceil_trust = median(runs, || ceiling_layers(&path, &ranges, t, false));
+        let tar_bytes = analyse(&path, t, Verify::Full, None);
+        let full = median(runs, || analyse(&path, t, Verify::Full, None));
+        let trust = median(runs, || analyse(&path, t, Verify::Trust, None));
+        rows.push(format!(
+            "| {} | (decode +) sha256: {:.0} | {:.0} | {:.0} % / {:.0} % | read / decode: {:.0} | {:.0} | {:.0} % / {:.0} % |",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            mbps(tar_bytes, ceil_full.wall),
+            mbps(tar_bytes, full.wall),
+            100.0 * ceil_full.wall / full.wall,
+            100.0 * ceil_full.cpu / full.cpu.max(1e-3),
+            mbps(tar_bytes, ceil_trust.wall),
+            mbps(tar_bytes, trust.wall),
+            100.0 * ceil_trust.wall / trust.wall,
+            100.0 * ceil_trust.cpu / trust.cpu.max(1e-3),
+        ));
+    }
     if !rows.is_empty() {
         println!("MB/s are uncompressed layer bytes per second of wall time; ratios are ceiling ÷ layerlens, by wall time / by CPU time of this process.\n");
         println!("| format | full-mode ceiling MB/s | full MB/s | full ÷ ceiling (wall / cpu) | trust-mode ceiling MB/s | trust MB/s | trust ÷ ceiling (wall / cpu) |");
