@@ -514,7 +514,7 @@ fn find_packages(set: &ImageSet, image: &Image, replay: &Replay<'_>) -> (Vec<Fou
         if let Some((b, _)) = final_bytes(p) {
             have_status = true;
             stanzas.extend(packages::parse_dpkg_status(&text(b)));
-        } else if replay.files[p].record.kind == EntryKind::Regular {
+        } else if replay.files.get(p).is_some_and(|v| v.record.kind == EntryKind::Regular) {
             notes.push(format!(
                 "{p}: present but not captured; dpkg packages not read"
             ));
@@ -617,7 +617,7 @@ fn find_packages(set: &ImageSet, image: &Image, replay: &Replay<'_>) -> (Vec<Fou
     }
 
     // Python and npm: one metadata file per package.
-    for (p, v) in &replay.files {
+    for (p, v) in replay.files.iter() {
         if v.record.kind != EntryKind::Regular || !is_package_metadata(p) {
             continue;
         }
@@ -669,7 +669,7 @@ pub fn attribute<'a>(
             let Some(at) = resolve_position(fs, listed) else {
                 continue;
             };
-            if fs.entries()[at].1.record.kind == EntryKind::Regular && owner[at] == NO_OWNER {
+            if fs.at(at).1.record.kind == EntryKind::Regular && owner[at] == NO_OWNER {
                 owner[at] = i;
             }
         }
@@ -691,7 +691,7 @@ pub fn attribute<'a>(
     let mut sizes = vec![(0u64, 0u64); found.len()];
     // Paths come out of the replay in order: collecting builds the map in one pass.
     let mut files: Vec<(&'a str, FileAttribution)> = Vec::new();
-    for ((path, v), &who) in fs.entries().iter().zip(&owner) {
+    for ((path, v), &who) in fs.iter().zip(&owner) {
         if v.record.kind != EntryKind::Regular {
             continue;
         }

@@ -158,7 +158,8 @@ pub fn diff(set: &ImageSet, a: &Image, b: &Image) -> ImageDiff {
         rb.events.iter().map(|e| (e.path, e.hidden_by)).collect();
     let mut files = Vec::new();
     let skip = |v: &Visible<'_>| v.record.kind == EntryKind::Directory;
-    for (path, va) in &ra.files {
+    for (path, va) in ra.files.iter() {
+        let va = &va;
         if skip(va) {
             continue;
         }
@@ -170,14 +171,14 @@ pub fn diff(set: &ImageSet, a: &Image, b: &Image) -> ImageDiff {
                 new_size: 0,
                 layer: hidden_in_b.get(path).map(|&k| k as u64),
             }),
-            Some(vb) if !same(va, vb) => files.push(FileChange {
+            Some(vb) if !same(va, &vb) => files.push(FileChange {
                 path: path.to_string(),
                 change: Change::Changed,
                 old_size: va.size(),
                 new_size: vb.size(),
                 layer: Some(vb.layer as u64),
             }),
-            Some(vb) if skip(vb) => files.push(FileChange {
+            Some(vb) if skip(&vb) => files.push(FileChange {
                 path: path.to_string(),
                 change: Change::Removed,
                 old_size: va.size(),
@@ -187,8 +188,9 @@ pub fn diff(set: &ImageSet, a: &Image, b: &Image) -> ImageDiff {
             _ => {}
         }
     }
-    for (path, vb) in &rb.files {
-        if !skip(vb) && ra.files.get(path).is_none_or(&skip) {
+    for (path, vb) in rb.files.iter() {
+        let vb = &vb;
+        if !skip(vb) && ra.files.get(path).is_none_or(|v| skip(&v)) {
             files.push(FileChange {
                 path: path.to_string(),
                 change: Change::Added,

@@ -105,7 +105,7 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
     for (r, img) in replays.iter().zip(&set.images) {
         let no = numbers(r, img);
         for (_, v) in r.regular_files() {
-            if content(v).is_some() {
+            if content(&v).is_some() {
                 if let Some(t) = visible.get_mut(no[v.layer] as usize) {
                     t[v.entry] = true;
                 }
@@ -151,7 +151,7 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
             let ino = ino as u32;
             let no = numbers(r, img);
             for (_, v) in r.regular_files() {
-                let Some(key) = content(v) else { continue };
+                let Some(key) = content(&v) else { continue };
                 if no[v.layer] == u32::MAX {
                     continue;
                 }

@@ -96,7 +96,7 @@ pub fn ledger(set: &ImageSet, replays: &[Replay<'_>]) -> Ledger {
     let mut contents: HashSet<ContentId<'_>> = HashSet::default();
     for r in replays {
         for (path, v) in r.regular_files() {
-            let id = content_id(path, v);
+            let id = content_id(path, &v);
             if contents.insert(id) {
                 out.content_dedup_size += v.record.size;
             }

@@ -476,7 +476,7 @@ pub fn reclaim(set: &ImageSet, replays: &[Replay<'_>], keep: &[&Image]) -> Recla
             }
         }
         for (path, v) in r.regular_files() {
-            let id = content_id(path, v);
+            let id = content_id(path, &v);
             if is_kept {
                 content_kept.insert(id.clone());
             }

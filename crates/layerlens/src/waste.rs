@@ -72,33 +72,50 @@ pub struct WasteEvent<'a> {
 
 /// A final filesystem: the visible entries, sorted by path (the root directory is `""`).
 ///
-/// Lookups are binary searches; iteration is in path (byte) order.
+/// Compact: 8 bytes an entry (which layer of the image, which entry of that layer), so
+/// that the replays of every image of a large set fit in memory together. Lookups are
+/// binary searches; iteration is in path (byte) order; entries come out as
+/// [`Visible`] values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSystem<'a> {
-    entries: Vec<(&'a str, Visible<'a>)>,
+    layers: Vec<Option<(&'a Digest, &'a LayerReport)>>,
+    entries: Vec<(u32, u32)>,
 }
 
 impl<'a> FileSystem<'a> {
-    /// Where `path` is (`Ok`) or would be (`Err`) in [`Self::entries`].
-    pub(crate) fn position(&self, path: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(p, _)| (*p).cmp(path))
+    fn visible(&self, (layer, entry): (u32, u32)) -> Visible<'a> {
+        let (diff_id, report) = self.layers[layer as usize].expect("a visible layer has a report");
+        Visible {
+            layer: layer as usize,
+            diff_id,
+            record: &report.files[entry as usize],
+            entry: entry as usize,
+        }
     }
 
-    /// The entries, sorted by path.
-    pub(crate) fn entries(&self) -> &[(&'a str, Visible<'a>)] {
-        &self.entries
+    fn path(&self, at: (u32, u32)) -> &'a str {
+        self.visible(at).record.path.as_str()
+    }
+
+    /// Where `path` is (`Ok`) or would be (`Err`) in path order.
+    pub(crate) fn position(&self, path: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|e| self.path(*e).cmp(path))
+    }
+
+    /// The entry at position `at` (in path order).
+    pub(crate) fn at(&self, at: usize) -> (&'a str, Visible<'a>) {
+        let v = self.visible(self.entries[at]);
+        (v.record.path.as_str(), v)
     }
 
     /// The entry at `path`.
-    pub fn get(&self, path: &str) -> Option<&Visible<'a>> {
-        self.position(path).ok().map(|i| &self.entries[i].1)
+    pub fn get(&self, path: &str) -> Option<Visible<'a>> {
+        self.position(path).ok().map(|i| self.at(i).1)
     }
 
     /// The entry at `path`, with the path as stored.
-    pub fn get_key_value(&self, path: &str) -> Option<(&'a str, &Visible<'a>)> {
-        self.position(path)
-            .ok()
-            .map(|i| (self.entries[i].0, &self.entries[i].1))
+    pub fn get_key_value(&self, path: &str) -> Option<(&'a str, Visible<'a>)> {
+        self.position(path).ok().map(|i| self.at(i))
     }
 
     /// True when an entry is visible at `path`.
@@ -117,52 +134,29 @@ impl<'a> FileSystem<'a> {
     }
 
     /// Every visible entry, in path order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&'a str, &Visible<'a>)> + '_ {
-        self.entries.iter().map(|(p, v)| (*p, v))
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&'a str, Visible<'a>)> + '_ {
+        (0..self.entries.len()).map(|i| self.at(i))
     }
 
     /// Every visible path, in order.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &'a str> + '_ {
-        self.entries.iter().map(|(p, _)| *p)
+        self.entries.iter().map(|e| self.path(*e))
     }
 
     /// The entries strictly under directory `dir` (`""` is the root), in path order.
-    pub fn under(
-        &self,
-        dir: &str,
-    ) -> impl DoubleEndedIterator<Item = (&'a str, &Visible<'a>)> + '_ {
+    pub fn under(&self, dir: &str) -> impl DoubleEndedIterator<Item = (&'a str, Visible<'a>)> + '_ {
         let range = if dir.is_empty() {
-            let lo = usize::from(self.entries.first().is_some_and(|(p, _)| p.is_empty()));
+            let lo = usize::from(self.entries.first().is_some_and(|e| self.path(*e).is_empty()));
             lo..self.entries.len()
         } else {
             // Children of `d` sort between `d/` and `d0` ('0' follows '/').
             let lo = format!("{dir}/");
             let hi = format!("{dir}0");
-            let a = self.entries.partition_point(|(p, _)| *p < lo.as_str());
-            let b = self.entries.partition_point(|(p, _)| *p < hi.as_str());
+            let a = self.entries.partition_point(|e| self.path(*e) < lo.as_str());
+            let b = self.entries.partition_point(|e| self.path(*e) < hi.as_str());
             a..b.max(a)
         };
-        self.entries[range].iter().map(|(p, v)| (*p, v))
-    }
-}
-
-impl<'a> std::ops::Index<&str> for FileSystem<'a> {
-    type Output = Visible<'a>;
-
-    fn index(&self, path: &str) -> &Visible<'a> {
-        self.get(path).expect("no entry at this path")
-    }
-}
-
-impl<'s, 'a> IntoIterator for &'s FileSystem<'a> {
-    type Item = (&'a str, &'s Visible<'a>);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'s, (&'a str, Visible<'a>)>,
-        fn(&'s (&'a str, Visible<'a>)) -> (&'a str, &'s Visible<'a>),
-    >;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(p, v)| (*p, v))
+        range.map(|i| self.at(i))
     }
 }
 
@@ -191,7 +185,7 @@ impl<'a> Replay<'a> {
     }
 
     /// Regular files of the final filesystem with their content digests.
-    pub fn regular_files(&self) -> impl Iterator<Item = (&'a str, &Visible<'a>)> + '_ {
+    pub fn regular_files(&self) -> impl Iterator<Item = (&'a str, Visible<'a>)> + '_ {
         self.files
             .iter()
             .filter(|(_, v)| v.record.kind == EntryKind::Regular)
@@ -326,12 +320,14 @@ pub fn replay_indexed<'a>(ix: &PathIndex<'a>, set: &'a ImageSet, image: &'a Imag
     for &id in &o.touched {
         let packed = o.slot[id as usize];
         if packed != EMPTY {
-            let v = o.visible(packed);
-            entries.push((v.record.path.as_str(), v));
+            entries.push(((packed >> 32) as u32 - 1, packed as u32));
         }
     }
     let mut r = o.r;
-    r.files = FileSystem { entries };
+    r.files = FileSystem {
+        layers: o.layers,
+        entries,
+    };
     r.final_size = r.regular_files().map(|(_, v)| v.record.size).sum();
     r
 }
