@@ -185,10 +185,55 @@ pub struct Attribution<'a> {
     pub by_kind: ByKind,
     /// Its packages, largest first (ties by manager, name, version).
     pub packages: Vec<PackageUsage>,
-    /// Every regular file of the final filesystem.
-    pub files: BTreeMap<&'a str, FileAttribution>,
     /// What could not be attributed and why.
     pub notes: Vec<String>,
+    /// Per regular file of the replay's final filesystem, in path order: its position
+    /// there, its kind and its owner (`NO_OWNER` for none). 12 bytes a file, so that
+    /// the attributions of every image of a large set fit in memory together; read
+    /// through [`Attribution::files`] and [`Attribution::file`] with that replay.
+    files: Vec<(u32, u32, Kind)>,
+    _set: std::marker::PhantomData<&'a ()>,
+}
+
+/// `owner` of a file no package claims.
+const NO_OWNER: usize = usize::MAX;
+
+impl<'a> Attribution<'a> {
+    fn attribution_at(&self, replay: &Replay<'a>, (at, owner, kind): (u32, u32, Kind)) -> (&'a str, FileAttribution) {
+        let (path, v) = replay.files.at(at as usize);
+        (
+            path,
+            FileAttribution {
+                kind,
+                owner: (owner != u32::MAX).then_some(owner as usize),
+                layer: v.layer,
+                size: v.record.size,
+            },
+        )
+    }
+
+    /// Every regular file of the final filesystem, in path order, with what attribution
+    /// says of it. `replay` is the one this attribution was computed from.
+    pub fn files<'r>(
+        &'r self,
+        replay: &'r Replay<'a>,
+    ) -> impl Iterator<Item = (&'a str, FileAttribution)> + 'r {
+        self.files.iter().map(move |f| self.attribution_at(replay, *f))
+    }
+
+    /// What attribution says of the regular file at `path` of the final filesystem
+    /// (`None` when there is none). `replay` is the one this attribution was computed
+    /// from.
+    pub fn file(&self, replay: &Replay<'a>, path: &str) -> Option<FileAttribution> {
+        let at = replay.files.position(path).ok()? as u32;
+        let i = self.files.binary_search_by_key(&at, |f| f.0).ok()?;
+        Some(self.attribution_at(replay, self.files[i]).1)
+    }
+
+    /// How many regular files were attributed.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
 }
 
 /// The number of base layers of each image, in the set's order: with `base`, the
@@ -657,7 +702,6 @@ pub fn attribute<'a>(
     let (found, notes) = find_packages(set, image, replay);
     // Claim files: packages in (manager, name, version) order, first claim wins.
     // The owning package of each entry of the final filesystem, by its position there.
-    const NO_OWNER: usize = usize::MAX;
     let fs = &replay.files;
     let mut owner: Vec<usize> = vec![NO_OWNER; fs.len()];
     let mut npm_roots: HashMap<&str, usize> = HashMap::default();
@@ -689,9 +733,8 @@ pub fn attribute<'a>(
     }
     out.by_kind.wasted = replay.wasted_size();
     let mut sizes = vec![(0u64, 0u64); found.len()];
-    // Paths come out of the replay in order: collecting builds the map in one pass.
-    let mut files: Vec<(&'a str, FileAttribution)> = Vec::new();
-    for ((path, v), &who) in fs.iter().zip(&owner) {
+    let mut files: Vec<(u32, u32, Kind)> = Vec::new();
+    for (at, ((path, v), &who)) in fs.iter().zip(&owner).enumerate() {
         if v.record.kind != EntryKind::Regular {
             continue;
         }
@@ -707,17 +750,8 @@ pub fn attribute<'a>(
             sizes[i].0 += v.record.size;
             sizes[i].1 += 1;
         }
-        files.push((
-            path,
-            FileAttribution {
-                kind,
-                owner: who,
-                layer: v.layer,
-                size: v.record.size,
-            },
-        ));
+        files.push((at as u32, who.map_or(u32::MAX, |i| i as u32), kind));
     }
-    out.files = files.into_iter().collect();
     let mut order: Vec<usize> = (0..found.len()).collect();
     order.sort_by(|&a, &b| sizes[b].0.cmp(&sizes[a].0).then(a.cmp(&b)));
     let mut remap = vec![0; found.len()];
@@ -741,9 +775,12 @@ pub fn attribute<'a>(
             }
         })
         .collect();
-    for fa in out.files.values_mut() {
-        fa.owner = fa.owner.map(|i| remap[i]);
+    for f in &mut files {
+        if f.1 != u32::MAX {
+            f.1 = remap[f.1 as usize] as u32;
+        }
     }
+    out.files = files;
     out
 }
 

@@ -101,7 +101,7 @@ pub fn explain(set: &ImageSet, path: &str, base_layers: &[usize]) -> Vec<Explana
             .is_some_and(|v| v.record.kind == EntryKind::Regular)
         {
             let a = attribution::attribute(set, img, &r, base_layers.get(i).copied().unwrap_or(0));
-            if let Some(fa) = a.files.get(resolved.as_str()) {
+            if let Some(fa) = a.file(&r, resolved.as_str()) {
                 kind = Some(fa.kind);
                 owner = fa.owner.map(|k| {
                     let p = &a.packages[k];

@@ -262,7 +262,7 @@ pub(crate) fn compute(
     let mut naive_by_kind: HashMap<Kind, u64> = HashMap::default();
     let numbers = LayerNumbers::new(set);
     for (((img, a), r), nos) in set.images.iter().zip(&attrs).zip(replays).zip(&numbers.0) {
-        for (path, fa) in &a.files {
+        for (path, fa) in a.files(r) {
             let in_base = fa.layer < a.base_layers;
             let t = match (fa.kind, in_base) {
                 (Kind::Caches | Kind::Docs | Kind::Toolchains, true) => &mut slim,
