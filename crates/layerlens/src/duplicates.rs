@@ -113,38 +113,45 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
         }
     }
     // Each content's distinct layers and 5 smallest distinct paths, from the marked
-    // entries (layer order, then entry order: deterministic).
+    // entries. Sorting them by content groups equal contents without a map entry per
+    // content: only contents shipped by two or more layers get one.
     struct Seen<'a> {
         layers: Vec<u32>,
         images: Vec<u32>,
         /// The 5 smallest distinct paths, sorted.
         paths: Vec<&'a str>,
     }
-    let mut by_content: HashMap<(ContentDigest, u64), Seen<'_>> = HashMap::default();
+    let mut marked: Vec<(ContentDigest, u64, u32, &str)> = Vec::new();
     for (lno, (marks, (_, layer))) in visible.iter().zip(&layer_of).enumerate() {
-        let lno = lno as u32;
         for (rec, _) in layer.files.iter().zip(marks).filter(|(_, m)| **m) {
-            let (Some(d), size) = (rec.digest, rec.size) else {
-                continue;
-            };
-            let e = by_content.entry((d, size)).or_insert_with(|| Seen {
-                layers: Vec::new(),
-                images: Vec::new(),
-                paths: Vec::new(),
-            });
-            if e.layers.last() != Some(&lno) {
-                e.layers.push(lno);
-            }
-            let path = rec.path.as_str();
-            if let Err(at) = e.paths.binary_search(&path) {
-                if at < 5 {
-                    e.paths.insert(at, path);
-                    e.paths.truncate(5);
-                }
+            if let Some(d) = rec.digest {
+                marked.push((d, rec.size, lno as u32, rec.path.as_str()));
             }
         }
     }
-    by_content.retain(|_, seen| seen.layers.len() > 1);
+    drop(visible);
+    marked.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+    let mut by_content: HashMap<(ContentDigest, u64), Seen<'_>> = HashMap::default();
+    for group in marked.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        if group.first().map(|g| g.2) == group.last().map(|g| g.2) {
+            continue;
+        }
+        let mut layers: Vec<u32> = group.iter().map(|g| g.2).collect();
+        layers.dedup();
+        let mut paths: Vec<&str> = group.iter().map(|g| g.3).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        paths.truncate(5);
+        by_content.insert(
+            (group[0].0, group[0].1),
+            Seen {
+                layers,
+                images: Vec::new(),
+                paths,
+            },
+        );
+    }
+    drop(marked);
     // The images showing a content shipped by several layers.
     if !by_content.is_empty() {
         for (ino, (r, img)) in replays.iter().zip(&set.images).enumerate() {
