@@ -234,6 +234,11 @@ impl<'a> Attribution<'a> {
     pub fn file_count(&self) -> usize {
         self.files.len()
     }
+
+    /// Drop the per-file table (the totals, packages and notes stay).
+    pub fn forget_files(&mut self) {
+        self.files = Vec::new();
+    }
 }
 
 /// The number of base layers of each image, in the set's order: with `base`, the

@@ -93,16 +93,46 @@ pub fn ledger(set: &ImageSet, replays: &[Replay<'_>]) -> Ledger {
     }
     out.dedup_size = blobs.iter().map(|d| size_of(d)).sum();
     out.chain_dedup_size = chain_users.values().map(|(_, d)| size_of(d)).sum();
-    let mut contents: HashSet<ContentId<'_>> = HashSet::default();
-    for r in replays {
-        for (path, v) in r.regular_files() {
-            let id = content_id(path, &v);
-            if contents.insert(id) {
-                out.content_dedup_size += v.record.size;
+    out.content_dedup_size = content_dedup_size(set, replays);
+    out
+}
+
+/// Bytes of the distinct contents visible in the final filesystems ([`content_id`]).
+/// Each visible entry is marked once in a per-layer table (the same entry is seen
+/// through every image of a family), then the marked entries are sorted by content:
+/// no hash set of every visible file.
+fn content_dedup_size(set: &ImageSet, replays: &[Replay<'_>]) -> u64 {
+    let layer_no: HashMap<&Digest, usize> =
+        set.layers.keys().enumerate().map(|(i, d)| (d, i)).collect();
+    let mut marks: Vec<Vec<bool>> = set.layers.values().map(|l| vec![false; l.files.len()]).collect();
+    for (r, img) in replays.iter().zip(&set.images) {
+        let no: Vec<Option<usize>> = img
+            .layers
+            .iter()
+            .map(|l| layer_no.get(&l.diff_id).copied())
+            .collect();
+        for (_, v) in r.regular_files() {
+            if let Some(Some(l)) = no.get(v.layer) {
+                marks[*l][v.entry] = true;
             }
         }
     }
-    out
+    let mut hashed: Vec<(ContentDigest, u64)> = Vec::new();
+    let mut unhashed: Vec<(usize, &str, u64)> = Vec::new();
+    for (l, (m, layer)) in marks.iter().zip(set.layers.values()).enumerate() {
+        for (rec, _) in layer.files.iter().zip(m).filter(|(_, m)| **m) {
+            match rec.digest {
+                Some(d) => hashed.push((d, rec.size)),
+                None => unhashed.push((l, rec.path.as_str(), rec.size)),
+            }
+        }
+    }
+    drop(marks);
+    hashed.sort_unstable();
+    hashed.dedup();
+    unhashed.sort_unstable();
+    unhashed.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+    hashed.iter().map(|h| h.1).sum::<u64>() + unhashed.iter().map(|u| u.2).sum::<u64>()
 }
 
 /// The content identity of a visible regular file.

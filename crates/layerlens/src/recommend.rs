@@ -236,13 +236,26 @@ pub(crate) fn compute(
         .map(|r| find(set, r, "--in-use"))
         .collect::<Result<_>>()?;
     let bases = attribution::base_layers(set, base);
-    let attrs: Vec<Attribution<'_>> = set
+    // Per image: its attribution, and the files the per-kind tallies below need
+    // (caches, docs, toolchains: few); the per-file table of the attribution is
+    // dropped at once, so that a large set's tables never sit in memory together.
+    type Tallied<'a> = Vec<(Kind, usize, &'a str, u64)>;
+    let (attrs, tallied): (Vec<Attribution<'_>>, Vec<Tallied<'_>>) = set
         .images
         .par_iter()
         .zip(replays.par_iter())
         .zip(bases.par_iter())
-        .map(|((img, r), b)| attribution::attribute(set, img, r, *b))
-        .collect();
+        .map(|((img, r), b)| {
+            let mut a = attribution::attribute(set, img, r, *b);
+            let items = a
+                .files(r)
+                .filter(|(_, fa)| matches!(fa.kind, Kind::Caches | Kind::Docs | Kind::Toolchains))
+                .map(|(path, fa)| (fa.kind, fa.layer, path, fa.size))
+                .collect();
+            a.forget_files();
+            (a, items)
+        })
+        .unzip();
     let mut notes: Vec<String> = Vec::new();
     for (img, a) in set.images.iter().zip(&attrs) {
         for n in &a.notes {
@@ -261,18 +274,25 @@ pub(crate) fn compute(
     let mut waste = Tally::default();
     let mut naive_by_kind: HashMap<Kind, u64> = HashMap::default();
     let numbers = LayerNumbers::new(set);
-    for (((img, a), r), nos) in set.images.iter().zip(&attrs).zip(replays).zip(&numbers.0) {
-        for (path, fa) in a.files(r) {
-            let in_base = fa.layer < a.base_layers;
-            let t = match (fa.kind, in_base) {
+    for ((((img, a), items), r), nos) in set
+        .images
+        .iter()
+        .zip(&attrs)
+        .zip(&tallied)
+        .zip(replays)
+        .zip(&numbers.0)
+    {
+        for &(kind, layer, path, size) in items {
+            let in_base = layer < a.base_layers;
+            let t = match (kind, in_base) {
                 (Kind::Caches | Kind::Docs | Kind::Toolchains, true) => &mut slim,
                 (Kind::Caches, false) => &mut caches,
                 (Kind::Docs, false) => &mut docs,
                 (Kind::Toolchains, false) => &mut toolchains,
                 _ => continue,
             };
-            t.add(img, nos[fa.layer], fa.layer, path, fa.size);
-            *naive_by_kind.entry(fa.kind).or_default() += fa.size;
+            t.add(img, nos[layer], layer, path, size);
+            *naive_by_kind.entry(kind).or_default() += size;
         }
         for e in &r.events {
             waste.add(img, nos[e.added_by], e.added_by, e.path, e.size);
