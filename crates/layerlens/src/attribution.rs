@@ -199,7 +199,11 @@ pub struct Attribution<'a> {
 const NO_OWNER: usize = usize::MAX;
 
 impl<'a> Attribution<'a> {
-    fn attribution_at(&self, replay: &Replay<'a>, (at, owner, kind): (u32, u32, Kind)) -> (&'a str, FileAttribution) {
+    fn attribution_at(
+        &self,
+        replay: &Replay<'a>,
+        (at, owner, kind): (u32, u32, Kind),
+    ) -> (&'a str, FileAttribution) {
         let (path, v) = replay.files.at(at as usize);
         (
             path,
@@ -218,7 +222,9 @@ impl<'a> Attribution<'a> {
         &'r self,
         replay: &'r Replay<'a>,
     ) -> impl Iterator<Item = (&'a str, FileAttribution)> + 'r {
-        self.files.iter().map(move |f| self.attribution_at(replay, *f))
+        self.files
+            .iter()
+            .map(move |f| self.attribution_at(replay, *f))
     }
 
     /// What attribution says of the regular file at `path` of the final filesystem
@@ -564,7 +570,11 @@ fn find_packages(set: &ImageSet, image: &Image, replay: &Replay<'_>) -> (Vec<Fou
         if let Some((b, _)) = final_bytes(p) {
             have_status = true;
             stanzas.extend(packages::parse_dpkg_status(&text(b)));
-        } else if replay.files.get(p).is_some_and(|v| v.record.kind == EntryKind::Regular) {
+        } else if replay
+            .files
+            .get(p)
+            .is_some_and(|v| v.record.kind == EntryKind::Regular)
+        {
             notes.push(format!(
                 "{p}: present but not captured; dpkg packages not read"
             ));

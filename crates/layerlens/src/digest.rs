@@ -97,12 +97,17 @@ pub(crate) fn is_sha256_hex(s: &str) -> bool {
 /// for its diff_id, so a second sha256 over every file would halve throughput, while
 /// XXH3-128 runs at memory speed. It identifies equal contents for duplicate and waste
 /// analysis; it is not a security boundary (the layer's sha256 is).
+///
+/// Packed (alignment 1): a `u128` would align every [`crate::FileRecord`] to 16 bytes
+/// and pad it from 104 to 128 bytes; a large set keeps one record per file entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(C, packed)]
 pub struct ContentDigest(pub u128);
 
 impl fmt::Display for ContentDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "xxh3:{:032x}", self.0)
+        let d = self.0;
+        write!(f, "xxh3:{d:032x}")
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::ImageSet;
 use crate::digest::{ContentDigest, Digest};
+use crate::layer::FileRecord;
 use crate::waste::Replay;
 
 /// One content present at several paths of an image.
@@ -29,24 +30,23 @@ pub struct DuplicateGroup {
 pub fn within_image(replay: &Replay<'_>) -> (u64, Vec<DuplicateGroup>) {
     // Sorting by content groups equal contents without a map of small vectors; paths
     // come out of the replay sorted, and a stable sort keeps them so within a group.
-    let mut files: Vec<(ContentDigest, u64, &str)> = replay
+    // References only (8 bytes a file): several images are sorted at once.
+    let mut files: Vec<&FileRecord> = replay
         .regular_files()
-        .filter_map(|(path, v)| match (v.record.digest, v.record.size > 0) {
-            (Some(d), true) => Some((d, v.record.size, path)),
-            _ => None,
-        })
+        .map(|(_, v)| v.record)
+        .filter(|r| r.digest.is_some() && r.size > 0)
         .collect();
-    files.sort_by_key(|a| (a.0, a.1));
+    files.sort_by_key(|r| (r.digest, r.size));
     let mut out: Vec<DuplicateGroup> = files
-        .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+        .chunk_by(|a, b| (a.digest, a.size) == (b.digest, b.size))
         .filter(|g| g.len() > 1)
         .map(|g| {
-            let (digest, size, _) = g[0];
+            let (digest, size) = (g[0].digest.expect("digested files only"), g[0].size);
             DuplicateGroup {
                 digest,
                 size,
                 saved_size: size * (g.len() as u64 - 1),
-                paths: g.iter().map(|f| f.2.to_string()).collect(),
+                paths: g.iter().map(|f| f.path.clone()).collect(),
             }
         })
         .collect();
@@ -121,29 +121,49 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
         /// The 5 smallest distinct paths, sorted.
         paths: Vec<&'a str>,
     }
-    let mut marked: Vec<(ContentDigest, u64, u32, &str)> = Vec::new();
+    // (layer number, entry) of every marked entry: 8 bytes each, sorted by the record.
+    let record = |(l, e): (u32, u32)| &layer_of[l as usize].1.files[e as usize];
+    let mut marked: Vec<(u32, u32)> = Vec::new();
     for (lno, (marks, (_, layer))) in visible.iter().zip(&layer_of).enumerate() {
-        for (rec, _) in layer.files.iter().zip(marks).filter(|(_, m)| **m) {
-            if let Some(d) = rec.digest {
-                marked.push((d, rec.size, lno as u32, rec.path.as_str()));
+        for (e, (rec, _)) in layer
+            .files
+            .iter()
+            .zip(marks)
+            .enumerate()
+            .filter(|(_, (_, m))| **m)
+        {
+            if rec.digest.is_some() {
+                marked.push((lno as u32, e as u32));
             }
         }
     }
     drop(visible);
-    marked.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+    marked.sort_unstable_by(|&a, &b| {
+        let (ra, rb) = (record(a), record(b));
+        (ra.digest, ra.size, a.0, ra.path.as_str()).cmp(&(
+            rb.digest,
+            rb.size,
+            b.0,
+            rb.path.as_str(),
+        ))
+    });
     let mut by_content: HashMap<(ContentDigest, u64), Seen<'_>> = HashMap::default();
-    for group in marked.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        if group.first().map(|g| g.2) == group.last().map(|g| g.2) {
+    for group in marked.chunk_by(|&a, &b| {
+        let (ra, rb) = (record(a), record(b));
+        (ra.digest, ra.size) == (rb.digest, rb.size)
+    }) {
+        if group.first().map(|g| g.0) == group.last().map(|g| g.0) {
             continue;
         }
-        let mut layers: Vec<u32> = group.iter().map(|g| g.2).collect();
+        let mut layers: Vec<u32> = group.iter().map(|g| g.0).collect();
         layers.dedup();
-        let mut paths: Vec<&str> = group.iter().map(|g| g.3).collect();
+        let mut paths: Vec<&str> = group.iter().map(|&g| record(g).path.as_str()).collect();
         paths.sort_unstable();
         paths.dedup();
         paths.truncate(5);
+        let first = record(group[0]);
         by_content.insert(
-            (group[0].0, group[0].1),
+            (first.digest.expect("digested entries only"), first.size),
             Seen {
                 layers,
                 images: Vec::new(),

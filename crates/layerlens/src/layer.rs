@@ -899,6 +899,16 @@ impl Oddities {
 mod tests {
     use super::*;
 
+    /// One record stays in memory per file entry of a set: pin its size.
+    #[test]
+    fn a_file_record_is_at_most_104_bytes() {
+        assert!(
+            std::mem::size_of::<FileRecord>() <= 104,
+            "{}",
+            std::mem::size_of::<FileRecord>()
+        );
+    }
+
     #[test]
     fn normalizes_paths() {
         assert_eq!(normalize_path(b"./etc/passwd"), "etc/passwd");

@@ -104,7 +104,11 @@ pub fn ledger(set: &ImageSet, replays: &[Replay<'_>]) -> Ledger {
 fn content_dedup_size(set: &ImageSet, replays: &[Replay<'_>]) -> u64 {
     let layer_no: HashMap<&Digest, usize> =
         set.layers.keys().enumerate().map(|(i, d)| (d, i)).collect();
-    let mut marks: Vec<Vec<bool>> = set.layers.values().map(|l| vec![false; l.files.len()]).collect();
+    let mut marks: Vec<Vec<bool>> = set
+        .layers
+        .values()
+        .map(|l| vec![false; l.files.len()])
+        .collect();
     for (r, img) in replays.iter().zip(&set.images) {
         let no: Vec<Option<usize>> = img
             .layers

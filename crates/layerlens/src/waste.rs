@@ -146,14 +146,22 @@ impl<'a> FileSystem<'a> {
     /// The entries strictly under directory `dir` (`""` is the root), in path order.
     pub fn under(&self, dir: &str) -> impl DoubleEndedIterator<Item = (&'a str, Visible<'a>)> + '_ {
         let range = if dir.is_empty() {
-            let lo = usize::from(self.entries.first().is_some_and(|e| self.path(*e).is_empty()));
+            let lo = usize::from(
+                self.entries
+                    .first()
+                    .is_some_and(|e| self.path(*e).is_empty()),
+            );
             lo..self.entries.len()
         } else {
             // Children of `d` sort between `d/` and `d0` ('0' follows '/').
             let lo = format!("{dir}/");
             let hi = format!("{dir}0");
-            let a = self.entries.partition_point(|e| self.path(*e) < lo.as_str());
-            let b = self.entries.partition_point(|e| self.path(*e) < hi.as_str());
+            let a = self
+                .entries
+                .partition_point(|e| self.path(*e) < lo.as_str());
+            let b = self
+                .entries
+                .partition_point(|e| self.path(*e) < hi.as_str());
             a..b.max(a)
         };
         range.map(|i| self.at(i))
