@@ -612,10 +612,13 @@ fn walk_tar<R: io::BufRead>(
     for entry in archive.entries_with_seek()? {
         let mut entry = entry?;
         entries_seen += 1;
-        if entries_seen > limits.max_entries_per_layer {
+        // Entries are numbered with 32 bits in the report phase: the limit never
+        // exceeds that, whatever it is set to.
+        let max_entries = limits.max_entries_per_layer.min(u64::from(u32::MAX));
+        if entries_seen > max_entries {
             return Err(StreamAbort::Limit {
                 limit: "max_entries_per_layer",
-                max: limits.max_entries_per_layer,
+                max: max_entries,
             }
             .into_io());
         }
