@@ -24,7 +24,6 @@ use std::time::Instant;
 
 use layerlens::synth::{self, SynthFormat, SynthOptions};
 use layerlens::{Analyzer, Options, Verify};
-use rayon::prelude::*;
 use sha2::Digest as _;
 
 fn main() {
@@ -78,17 +77,11 @@ fn main() {
         let tar_bytes = analyse(&path, t, Verify::Full, None);
         let full = median(runs, || analyse(&path, t, Verify::Full, None));
         let trust = median(runs, || analyse(&path, t, Verify::Trust, None));
-        rows.push(format!(
-            "| {} | {full_name}: {:.0} | {:.0} | {:.0} % / {:.0} % | {trust_name}: {:.0} | {:.0} | {:.0} % / {:.0} % |",
+        rows.push(row(
             format.name(),
-            mbps(tar_bytes, ceil_full.wall),
-            mbps(tar_bytes, full.wall),
-            100.0 * ceil_full.wall / full.wall,
-            100.0 * ceil_full.cpu / full.cpu.max(1e-3),
-            mbps(tar_bytes, ceil_trust.wall),
-            mbps(tar_bytes, trust.wall),
-            100.0 * ceil_trust.wall / trust.wall,
-            100.0 * ceil_trust.cpu / trust.cpu.max(1e-3),
+            (full_name, ceil_full, full),
+            (trust_name, ceil_trust, trust),
+            tar_bytes,
         ));
     }
     // Any archives of your own (uncompressed outer tar: docker save, oci-archive), e.g.
@@ -112,17 +105,11 @@ fn main() {
         let tar_bytes = analyse(&path, t, Verify::Full, None);
         let full = median(runs, || analyse(&path, t, Verify::Full, None));
         let trust = median(runs, || analyse(&path, t, Verify::Trust, None));
-        rows.push(format!(
-            "| {} | (decode +) sha256: {:.0} | {:.0} | {:.0} % / {:.0} % | read / decode: {:.0} | {:.0} | {:.0} % / {:.0} % |",
-            path.file_name().unwrap_or_default().to_string_lossy(),
-            mbps(tar_bytes, ceil_full.wall),
-            mbps(tar_bytes, full.wall),
-            100.0 * ceil_full.wall / full.wall,
-            100.0 * ceil_full.cpu / full.cpu.max(1e-3),
-            mbps(tar_bytes, ceil_trust.wall),
-            mbps(tar_bytes, trust.wall),
-            100.0 * ceil_trust.wall / trust.wall,
-            100.0 * ceil_trust.cpu / trust.cpu.max(1e-3),
+        rows.push(row(
+            &path.file_name().unwrap_or_default().to_string_lossy(),
+            ("(decode +) sha256", ceil_full, full),
+            ("read / decode", ceil_trust, trust),
+            tar_bytes,
         ));
     }
     if !rows.is_empty() {
@@ -189,6 +176,22 @@ fn main() {
         }
         println!();
     }
+}
+
+/// One table row: each mode's ceiling and layerlens, in MB/s and as ratios by wall and
+/// by CPU time.
+fn row(name: &str, full: (&str, Time, Time), trust: (&str, Time, Time), bytes: u64) -> String {
+    let mut out = format!("| {name} |");
+    for (what, ceiling, ours) in [full, trust] {
+        out += &format!(
+            " {what}: {:.0} | {:.0} | {:.0} % / {:.0} % |",
+            mbps(bytes, ceiling.wall),
+            mbps(bytes, ours.wall),
+            100.0 * ceiling.wall / ours.wall,
+            100.0 * ceiling.cpu / ours.cpu.max(1e-3),
+        );
+    }
+    out
 }
 
 fn env_num(name: &str, default: usize) -> usize {
@@ -327,7 +330,9 @@ impl<R: Read> Read for Hashing<R> {
 fn ceiling_layers(path: &Path, ranges: &[(u64, u64)], threads: usize, hash: bool) -> u64 {
     let file = File::open(path).unwrap();
     pool(threads).install(|| {
-        largest_first(ranges, |&(offset, len)| {
+        // The schedule layerlens uses for its layers, so that the ratio measures the
+        // work per byte, not the load balance.
+        layerlens::largest_first(ranges, |&(offset, len)| {
             let mut head = [0u8; 4];
             std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, offset).unwrap();
             let range = Range {
@@ -359,27 +364,6 @@ fn ceiling_layers(path: &Path, ranges: &[(u64, u64)], threads: usize, hash: bool
         .into_iter()
         .sum()
     })
-}
-
-/// The schedule layerlens uses for its layers (`analysis.rs`): every thread takes the
-/// next range, largest first, from a shared counter. The ceiling gets the same
-/// schedule, so that the ratio measures the work per byte, not the load balance.
-fn largest_first<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
-    let done: Vec<Vec<R>> = (0..workers)
-        .into_par_iter()
-        .map(|_| {
-            let mut out = Vec::new();
-            while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                out.push(f(job));
-            }
-            out
-        })
-        .collect();
-    // Unordered: the callers only sum.
-    done.into_iter().flatten().collect()
 }
 
 /// gunzip the whole archive on one core (a single gzip stream cannot be split), with

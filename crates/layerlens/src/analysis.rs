@@ -526,13 +526,13 @@ pub fn analyze<S: AsRef<str>>(inputs: &[S]) -> Result<ImageSet> {
     Analyzer::new(Options::default()).analyze(inputs)
 }
 
-/// Run `f` on every job on all threads of the current pool, each thread taking the next
+/// Run `f` on every job on all threads of the current rayon pool, each thread taking the next
 /// job in order as soon as it is free: with jobs sorted largest first, this is the
 /// classic longest-processing-time schedule, so the big layers start first and the
 /// small ones fill the gaps at the end. (A plain `par_iter` hands each thread a
 /// contiguous range up front: one thread got all the big layers of a set and worked
 /// alone for the last third of the run.) Results come back in job order.
-fn largest_first<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
+pub fn largest_first<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));

@@ -78,40 +78,15 @@ pub struct SharedContent {
 /// Contents visible in the final filesystems and shipped by two or more distinct layers,
 /// largest saving first; and the total saving.
 pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedContent>) {
-    // Hot path: every visible file of every image. Layers are numbered once, and each
-    // visible (layer, entry) pair is marked in a per-layer table: the same entry seen
-    // through many images of one family is then looked at once, by integers.
+    // Hot path: every visible file of every image. Each visible (layer, entry) pair is
+    // marked once (the same entry seen through many images of one family is then looked
+    // at once, by integers).
     let layer_of: Vec<(&Digest, &crate::LayerReport)> = set.layers.iter().collect();
-    let layer_no: HashMap<&Digest, u32> = layer_of
-        .iter()
-        .enumerate()
-        .map(|(i, (d, _))| (*d, i as u32))
-        .collect();
-    let mut visible: Vec<Vec<bool>> = layer_of
-        .iter()
-        .map(|(_, l)| vec![false; l.files.len()])
-        .collect();
-    let numbers = |r: &Replay<'_>, img: &crate::Image| -> Vec<u32> {
-        debug_assert!(r.files.iter().all(|(_, v)| v.layer < img.layers.len()));
-        img.layers
-            .iter()
-            .map(|l| layer_no.get(&l.diff_id).copied().unwrap_or(u32::MAX))
-            .collect()
-    };
+    let visible = crate::waste::visible_regular(set, replays);
     let content = |v: &crate::waste::Visible<'_>| match (v.record.digest, v.record.size > 0) {
         (Some(d), true) => Some((d, v.record.size)),
         _ => None,
     };
-    for (r, img) in replays.iter().zip(&set.images) {
-        let no = numbers(r, img);
-        for (_, v) in r.regular_files() {
-            if content(&v).is_some() {
-                if let Some(t) = visible.get_mut(no[v.layer] as usize) {
-                    t[v.entry] = true;
-                }
-            }
-        }
-    }
     // Each content's distinct layers and 5 smallest distinct paths, from the marked
     // entries. Sorting them by content groups equal contents without a map entry per
     // content: only contents shipped by two or more layers get one.
@@ -132,7 +107,7 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
             .enumerate()
             .filter(|(_, (_, m))| **m)
         {
-            if rec.digest.is_some() {
+            if rec.digest.is_some() && rec.size > 0 {
                 marked.push((lno as u32, e as u32));
             }
         }
@@ -174,14 +149,10 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
     drop(marked);
     // The images showing a content shipped by several layers.
     if !by_content.is_empty() {
-        for (ino, (r, img)) in replays.iter().zip(&set.images).enumerate() {
+        for (ino, r) in replays.iter().enumerate() {
             let ino = ino as u32;
-            let no = numbers(r, img);
             for (_, v) in r.regular_files() {
                 let Some(key) = content(&v) else { continue };
-                if no[v.layer] == u32::MAX {
-                    continue;
-                }
                 if let Some(e) = by_content.get_mut(&key) {
                     if e.images.last() != Some(&ino) {
                         e.images.push(ino);

@@ -102,25 +102,7 @@ pub fn ledger(set: &ImageSet, replays: &[Replay<'_>]) -> Ledger {
 /// through every image of a family), then the marked entries are sorted by content:
 /// no hash set of every visible file.
 fn content_dedup_size(set: &ImageSet, replays: &[Replay<'_>]) -> u64 {
-    let layer_no: HashMap<&Digest, usize> =
-        set.layers.keys().enumerate().map(|(i, d)| (d, i)).collect();
-    let mut marks: Vec<Vec<bool>> = set
-        .layers
-        .values()
-        .map(|l| vec![false; l.files.len()])
-        .collect();
-    for (r, img) in replays.iter().zip(&set.images) {
-        let no: Vec<Option<usize>> = img
-            .layers
-            .iter()
-            .map(|l| layer_no.get(&l.diff_id).copied())
-            .collect();
-        for (_, v) in r.regular_files() {
-            if let Some(Some(l)) = no.get(v.layer) {
-                marks[*l][v.entry] = true;
-            }
-        }
-    }
+    let marks = crate::waste::visible_regular(set, replays);
     let mut hashed: Vec<(ContentDigest, u64)> = Vec::new();
     let mut unhashed: Vec<(usize, &str, u64)> = Vec::new();
     for (l, (m, layer)) in marks.iter().zip(set.layers.values()).enumerate() {

@@ -71,7 +71,7 @@ pub mod synth;
 mod testutil;
 pub mod waste;
 
-pub use analysis::{analyze, Analyzer, Image, ImageLayer, ImageSet};
+pub use analysis::{analyze, largest_first, Analyzer, Image, ImageLayer, ImageSet};
 pub use digest::{ContentDigest, Digest};
 pub use error::{DigestSubject, Error, Location, Result};
 pub use index::PathIndex;

@@ -340,6 +340,33 @@ pub fn replay_indexed<'a>(ix: &PathIndex<'a>, set: &'a ImageSet, image: &'a Imag
     r
 }
 
+/// Which entries of each layer of `set` (in `set.layers` order) are regular files visible
+/// in at least one final filesystem. `replays` are the replays of `set.images`, in order.
+/// The set-wide passes read each visible entry once from these marks, however many
+/// images of a family show it.
+pub(crate) fn visible_regular(set: &ImageSet, replays: &[Replay<'_>]) -> Vec<Vec<bool>> {
+    let layer_no: std::collections::HashMap<&Digest, usize> =
+        set.layers.keys().enumerate().map(|(i, d)| (d, i)).collect();
+    let mut marks: Vec<Vec<bool>> = set
+        .layers
+        .values()
+        .map(|l| vec![false; l.files.len()])
+        .collect();
+    for (r, img) in replays.iter().zip(&set.images) {
+        let no: Vec<Option<usize>> = img
+            .layers
+            .iter()
+            .map(|l| layer_no.get(&l.diff_id).copied())
+            .collect();
+        for (_, v) in r.regular_files() {
+            if let Some(Some(l)) = no.get(v.layer) {
+                marks[*l][v.entry] = true;
+            }
+        }
+    }
+    marks
+}
+
 /// The largest hidden files (empty ones left out), biggest first (ties by path, then
 /// layer).
 pub fn top_waste<'a>(replay: &Replay<'a>, n: usize) -> Vec<WasteEvent<'a>> {
