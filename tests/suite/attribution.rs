@@ -176,21 +176,22 @@ fn explain_a_path_through_a_symlinked_directory() {
         .analyze(&[fixture("attribution.tar")])
         .unwrap();
     let bases = layerlens::attribution::base_layers(&set, None);
-    let found = layerlens::explain::explain(&set, "/lib/x86_64-linux-gnu/libc.so.6", &bases);
+    let found =
+        layerlens::forensics::explain::explain(&set, "/lib/x86_64-linux-gnu/libc.so.6", &bases);
     assert_eq!(found.len(), 2, "debian and pyapp");
     let e = &found[0];
     assert_eq!(e.path, "usr/lib/x86_64-linux-gnu/libc.so.6");
     assert!(e.visible);
     assert_eq!(e.owner.as_ref().unwrap().name, "libc6");
     assert_eq!(e.kind, Some(layerlens::attribution::Kind::OsPackages));
-    let lists = layerlens::explain::explain(
+    let lists = layerlens::forensics::explain::explain(
         &set,
         "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
         &bases,
     );
     let py = lists.iter().find(|e| e.name == "acme/pyapp:1").unwrap();
     let actions: Vec<_> = py.events.iter().map(|e| (e.layer, e.action)).collect();
-    use layerlens::explain::Action::*;
+    use layerlens::forensics::explain::Action::*;
     assert_eq!(actions, [(0, Added), (1, Overwritten), (3, Deleted)]);
     assert!(!py.visible);
 }

@@ -94,7 +94,7 @@ fn hand_computed_ledger_and_families() {
     let rebase = report
         .near_shared
         .iter()
-        .find(|n| n.kind == layerlens::families::NearSharedKind::Rebased)
+        .find(|n| n.kind == layerlens::forensics::families::NearSharedKind::Rebased)
         .expect("the app layer sits on two parents");
     assert_eq!((rebase.size, rebase.savable_size), (1_800, 1_800));
     // app/blob and srv-b/blob: one content shipped by two layers (the app layer on two

@@ -532,10 +532,10 @@ fn explain(args: ExplainArgs) -> anyhow::Result<()> {
     let base = args
         .base
         .as_deref()
-        .map(|b| layerlens::recommend::find(&set, b, "--base"))
+        .map(|b| layerlens::report::recommend::find(&set, b, "--base"))
         .transpose()?;
     let bases = layerlens::attribution::base_layers(&set, base);
-    let found = layerlens::explain::explain(&set, &args.path, &bases);
+    let found = layerlens::forensics::explain::explain(&set, &args.path, &bases);
     let text = match args.format {
         Format::Json => json_line(&found)?,
         Format::Csv => layerlens::present::attribution::explain_csv(&found),
@@ -597,7 +597,7 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
         let (a, b) = (find(&args.a)?, find(&args.b)?);
         (set, a, b)
     };
-    let d = layerlens::diff::diff(&set, &a, &b);
+    let d = layerlens::forensics::diff::diff(&set, &a, &b);
     let text = match args.format {
         Format::Json => json_line(&d)?,
         Format::Table => layerlens::present::forensics::diff_table(&d, args.width),
@@ -631,7 +631,7 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
-    use layerlens::check::Thresholds;
+    use layerlens::report::check::Thresholds;
     let mut t = Thresholds::default();
     let read = |path: &str| -> anyhow::Result<String> {
         std::fs::read_to_string(path).with_context(|| format!("reading {path}"))
@@ -684,7 +684,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
     }
     let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
     let report = Report::new(&set);
-    let results = layerlens::check::check(&report, &t);
+    let results = layerlens::report::check::check(&report, &t);
     let text = match args.format {
         Format::Json => json_line(&results)?,
         Format::Table => layerlens::present::forensics::check_table(&results, args.width),

@@ -44,49 +44,35 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod analysis;
 pub mod attribution;
-mod cache;
-pub mod chain;
-pub mod check;
-pub mod diff;
 mod digest;
-pub mod duplicates;
 mod error;
-pub mod explain;
-pub mod families;
-mod index;
-mod layer;
-pub mod ledger;
-mod manifest;
+pub mod forensics;
+pub mod model;
 mod options;
-pub mod packages;
-mod partial;
 pub mod present;
-pub mod recommend;
-mod report;
-mod source;
+mod read;
+pub mod report;
 pub mod synth;
 #[cfg(test)]
 mod testutil;
-pub mod waste;
 
-pub use analysis::{analyze, largest_first, Analyzer, Image, ImageLayer, ImageSet};
 pub use digest::{ContentDigest, Digest};
 pub use error::{DigestSubject, Error, Location, Result};
-pub use index::PathIndex;
-pub use layer::{
-    analyze_layer, is_package_metadata, normalize_path, split_parent, CapturedFile, Compression,
-    EntryCounts, EntryKind, FileRecord, LayerReport, MAX_CAPTURED_FILE, MAX_CAPTURED_PER_LAYER,
-    OPAQUE_MARKER, WHITEOUT_PREFIX,
-};
-pub use manifest::{ArchiveFormat, History, ImageConfig, RootFs};
+pub use model::paths::PathIndex;
 pub use options::{
     CaptureMetadata, FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn,
     Verify,
 };
-pub use partial::PARTIAL_SCHEMA;
-pub use recommend::AttributionOptions;
+pub use read::analyzer::{analyze, largest_first, Analyzer, Image, ImageLayer, ImageSet};
+pub use read::layer::{
+    analyze_layer, is_package_metadata, normalize_path, split_parent, CapturedFile, Compression,
+    EntryCounts, EntryKind, FileRecord, LayerReport, MAX_CAPTURED_FILE, MAX_CAPTURED_PER_LAYER,
+    OPAQUE_MARKER, WHITEOUT_PREFIX,
+};
+pub use read::manifest::{ArchiveFormat, History, ImageConfig, RootFs};
+pub use read::partial::PARTIAL_SCHEMA;
+pub use report::recommend::AttributionOptions;
 pub use report::{
     ImageReport, LayerEntry, LayerPackage, Report, SetDuplicates, Totals, WasteEntry, SCHEMA, TOP_N,
 };

@@ -540,7 +540,7 @@ fn write_layer<W: Write>(plan: &LayerPlan, w: W) -> io::Result<LayerCounts> {
     let mut rng = Rng::new(plan.seed);
     let mut left = plan.bytes;
     for obj in &plan.shared {
-        let (parent, _) = crate::layer::split_parent(&obj.path);
+        let (parent, _) = crate::read::layer::split_parent(&obj.path);
         dir(&mut b, parent, &mut counts)?;
         file(&mut b, &obj.path, obj.size, obj.seed, 0o755)?;
         counts.entries += 1;
@@ -574,7 +574,7 @@ fn write_layer<W: Write>(plan: &LayerPlan, w: W) -> io::Result<LayerCounts> {
         index += 1;
     }
     for hidden in &plan.whiteouts {
-        let (parent, base) = crate::layer::split_parent(hidden);
+        let (parent, base) = crate::read::layer::split_parent(hidden);
         dir(&mut b, parent, &mut counts)?;
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(tar::EntryType::Regular);

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Image, ImageLayer, ImageSet};
 use crate::digest::{ContentDigest, Digest};
-use crate::layer::{Compression, EntryCounts, EntryKind, FileRecord, LayerReport};
-use crate::manifest::ArchiveFormat;
+use crate::read::analyzer::{Image, ImageLayer, ImageSet};
+use crate::read::layer::{Compression, EntryCounts, EntryKind, FileRecord, LayerReport};
+use crate::read::manifest::ArchiveFormat;
 
 /// `("f", path, size, content)`: regular file whose digest is `content`;
 /// `("d", path, 0, 0)`: directory; `("s", path, 0, 0)`: symlink; `("h", path, 0, 0)`:

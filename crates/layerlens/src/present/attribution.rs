@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{fit, human_size, short_command};
-use crate::explain::Explanation;
+use crate::forensics::explain::Explanation;
 
 /// The `explain` table.
 pub fn explain_table(path: &str, found: &[Explanation], width: usize) -> String {

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{fit, human_size, short_command};
-use crate::check::RuleResult;
-use crate::diff::{Change, ImageDiff};
+use crate::forensics::diff::{Change, ImageDiff};
+use crate::report::check::RuleResult;
 
 fn signed(delta: i64) -> String {
     if delta < 0 {

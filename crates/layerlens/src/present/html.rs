@@ -18,9 +18,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::analysis::{Image, ImageSet};
+use crate::forensics::waste;
+use crate::read::analyzer::{Image, ImageSet};
 use crate::report::Report;
-use crate::waste;
 
 /// The bytes of the final filesystem under one directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,12 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Image, ImageSet};
+use crate::attribution::packages::Manager;
 use crate::attribution::{self, Kind};
 use crate::digest::Digest;
-use crate::layer::{normalize_path, EntryKind};
-use crate::packages::Manager;
-use crate::waste;
+use crate::forensics::waste;
+use crate::read::analyzer::{Image, ImageSet};
+use crate::read::layer::{normalize_path, EntryKind};
 
 /// What a layer did to the path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Location, Result};
-use crate::layer::{self, Compression, LayerReport};
 use crate::options::Options;
+use crate::read::layer::{self, Compression, LayerReport};
 
 /// What one member of an input is.
 #[derive(Debug, Clone)]

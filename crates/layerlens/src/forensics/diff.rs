@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Image, ImageSet};
-use crate::chain::image_chain_ids;
 use crate::digest::Digest;
-use crate::layer::EntryKind;
-use crate::waste::{replay, Visible};
+use crate::forensics::waste::{replay, Visible};
+use crate::model::chain::image_chain_ids;
+use crate::read::analyzer::{Image, ImageSet};
+use crate::read::layer::EntryKind;
 
 /// One side of a diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,9 +14,9 @@ use std::ops::Range;
 use foldhash::HashMap;
 use rayon::prelude::*;
 
-use crate::analysis::ImageSet;
 use crate::digest::Digest;
-use crate::layer::{EntryKind, FileRecord, LayerReport};
+use crate::read::analyzer::ImageSet;
+use crate::read::layer::{EntryKind, FileRecord, LayerReport};
 
 /// Path numbers of one layer's records.
 #[derive(Debug, Default)]

@@ -4,22 +4,25 @@
 //! Field names and meanings are fixed by `docs/schema-v1.json` and the README; new
 //! fields may be added, existing ones never change meaning.
 
+pub mod check;
+pub mod recommend;
+
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::ImageSet;
 use crate::attribution::{ByKind, ByOrigin, PackageUsage};
 use crate::digest::Digest;
-use crate::duplicates::{self, DuplicateGroup, SharedContent};
-use crate::families::{self, FamilyNode, NearShared};
-use crate::layer::Compression;
-use crate::ledger;
-use crate::manifest::ArchiveFormat;
-use crate::recommend::{
-    self, AttributionOptions, Reclaimable, Recommendation, SetPackage, SummaryRow,
+use crate::forensics::duplicates::{self, DuplicateGroup, SharedContent};
+use crate::forensics::families::{self, FamilyNode, NearShared};
+use crate::forensics::ledger;
+use crate::forensics::waste::{self, WasteCause};
+use crate::read::analyzer::ImageSet;
+use crate::read::layer::Compression;
+use crate::read::manifest::ArchiveFormat;
+use crate::report::recommend::{
+    AttributionOptions, Reclaimable, Recommendation, SetPackage, SummaryRow,
 };
-use crate::waste::{self, WasteCause};
 
 /// The schema identifier written in every report.
 pub const SCHEMA: &str = "layerlens/v1";
@@ -228,7 +231,7 @@ pub struct LayerEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerPackage {
     /// `dpkg`, `apk`, `python` or `npm`.
-    pub manager: crate::packages::Manager,
+    pub manager: crate::attribution::packages::Manager,
     /// Name.
     pub name: String,
     /// Version.

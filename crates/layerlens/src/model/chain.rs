@@ -4,8 +4,8 @@
 //!
 //! `ChainID(L1) = DiffID(L1)`; `ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln))`.
 
-use crate::analysis::Image;
 use crate::digest::Digest;
+use crate::read::analyzer::Image;
 
 /// The ChainIDs of a stack of diff_ids, lowest first.
 pub fn chain_ids<'a, I>(diff_ids: I) -> Vec<Digest>

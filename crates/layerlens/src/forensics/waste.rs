@@ -16,10 +16,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Image, ImageSet};
 use crate::digest::Digest;
-use crate::index::PathIndex;
-use crate::layer::{EntryKind, FileRecord, LayerReport};
+use crate::model::paths::PathIndex;
+use crate::read::analyzer::{Image, ImageSet};
+use crate::read::layer::{EntryKind, FileRecord, LayerReport};
 
 /// An entry visible at a path after replaying some layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

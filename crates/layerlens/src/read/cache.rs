@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
-use crate::layer::LayerReport;
 use crate::options::{CaptureMetadata, KeepFiles, Options, Verify};
+use crate::read::layer::LayerReport;
 
 /// Bumped whenever the layout of [`LayerReport`] or of the entries changes.
 pub(crate) const CACHE_VERSION: &str = "layerlens-cache v2";

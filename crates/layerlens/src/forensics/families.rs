@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 use twox_hash::XxHash3_128;
 
-use crate::analysis::{Image, ImageSet};
-use crate::chain::image_chain_ids;
 use crate::digest::Digest;
-use crate::layer::EntryKind;
+use crate::model::chain::image_chain_ids;
+use crate::read::analyzer::{Image, ImageSet};
+use crate::read::layer::EntryKind;
 
 /// One node of the families tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Digest;
 use crate::error::{DigestSubject, Error, Location, Result};
 use crate::options::{Options, Platform};
-use crate::source::Store;
+use crate::read::source::Store;
 
 /// The archive layout an image was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -201,7 +201,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], at: &Location) -> Re
 /// A digest named by a content-addressed member name: `blobs/sha256/<hex>`,
 /// `<hex>.json`, `sha256:<hex>`, `<hex>.tar`, `<hex>.tar.gz`.
 fn digest_in_name(member: &str) -> Option<Digest> {
-    let (dir, base) = crate::layer::split_parent(member);
+    let (dir, base) = crate::read::layer::split_parent(member);
     if dir.ends_with("blobs/sha256") {
         return Digest::from_sha256_hex(base);
     }

@@ -13,15 +13,15 @@ use foldhash::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Image, ImageSet};
+use crate::attribution::packages::Manager;
 use crate::attribution::{self, Attribution, Kind};
-use crate::chain::image_chain_ids;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::families::{NearShared, NearSharedKind};
-use crate::ledger::content_id;
-use crate::packages::Manager;
-use crate::waste::Replay;
+use crate::forensics::families::{NearShared, NearSharedKind};
+use crate::forensics::ledger::content_id;
+use crate::forensics::waste::Replay;
+use crate::model::chain::image_chain_ids;
+use crate::read::analyzer::{Image, ImageSet};
 
 /// What attribution and the what-if need beyond the set: the base image and the images
 /// in use, by ref or id.
@@ -524,8 +524,8 @@ pub fn reclaim(set: &ImageSet, replays: &[Replay<'_>], keep: &[&Image]) -> Recla
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forensics::waste::replay;
     use crate::testutil::set;
-    use crate::waste::replay;
 
     #[test]
     fn reclaimable_counts_what_stays_shared() {

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::layer::{normalize_path, split_parent};
+use crate::read::layer::{normalize_path, split_parent};
 
 /// A package manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

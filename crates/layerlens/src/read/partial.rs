@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Image, ImageSet};
 use crate::error::{Error, Location, Result};
+use crate::read::analyzer::{Image, ImageSet};
 
 /// The schema identifier written in every partial result.
 pub const PARTIAL_SCHEMA: &str = "layerlens-partial/v1";

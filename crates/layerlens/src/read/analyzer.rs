@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 
-use crate::cache::{self, CacheKey};
 use crate::digest::Digest;
 use crate::error::{DigestSubject, Error, Location, Result};
-use crate::layer::{self, Compression, LayerReport};
-use crate::manifest::{self, ArchiveFormat, ImageSpec};
 use crate::options::{Options, ProgressEvent, Verify};
-use crate::source::{self, clone_err, Member, Store};
+use crate::read::cache::{self, CacheKey};
+use crate::read::layer::{self, Compression, LayerReport};
+use crate::read::manifest::{self, ArchiveFormat, ImageSpec};
+use crate::read::source::{self, clone_err, Member, Store};
 
 /// One layer position of an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,10 +13,10 @@ use foldhash::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::ImageSet;
-use crate::chain::image_chain_ids;
 use crate::digest::{ContentDigest, Digest};
-use crate::waste::Replay;
+use crate::forensics::waste::Replay;
+use crate::model::chain::image_chain_ids;
+use crate::read::analyzer::ImageSet;
 
 /// The ledger of a set.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -102,7 +102,7 @@ pub fn ledger(set: &ImageSet, replays: &[Replay<'_>]) -> Ledger {
 /// through every image of a family), then the marked entries are sorted by content:
 /// no hash set of every visible file.
 fn content_dedup_size(set: &ImageSet, replays: &[Replay<'_>]) -> u64 {
-    let marks = crate::waste::visible_regular(set, replays);
+    let marks = crate::forensics::waste::visible_regular(set, replays);
     let mut hashed: Vec<(ContentDigest, u64)> = Vec::new();
     let mut unhashed: Vec<(usize, &str, u64)> = Vec::new();
     for (l, (m, layer)) in marks.iter().zip(set.layers.values()).enumerate() {
@@ -122,7 +122,7 @@ fn content_dedup_size(set: &ImageSet, replays: &[Replay<'_>]) -> u64 {
 }
 
 /// The content identity of a visible regular file.
-pub fn content_id<'a>(path: &'a str, v: &crate::waste::Visible<'a>) -> ContentId<'a> {
+pub fn content_id<'a>(path: &'a str, v: &crate::forensics::waste::Visible<'a>) -> ContentId<'a> {
     match v.record.digest {
         Some(d) => ContentId::Hashed(d, v.record.size),
         None => ContentId::Unhashed(v.diff_id, path),
@@ -132,8 +132,8 @@ pub fn content_id<'a>(path: &'a str, v: &crate::waste::Visible<'a>) -> ContentId
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forensics::waste::replay;
     use crate::testutil::set;
-    use crate::waste::replay;
 
     #[test]
     fn four_levels() {

@@ -12,18 +12,20 @@
 //! never from the sizes the databases declare. A pure reducer over an [`ImageSet`] and
 //! the waste [`Replay`] of the image.
 
+pub mod packages;
+
 use std::collections::BTreeMap;
 // A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
 use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Image, ImageSet};
-use crate::chain::image_chain_ids;
 use crate::digest::Digest;
-use crate::layer::{is_package_metadata, split_parent, EntryKind};
-use crate::packages::{self, Manager, Package};
-use crate::waste::{FileSystem, Replay};
+use crate::forensics::waste::{FileSystem, Replay};
+use crate::model::chain::image_chain_ids;
+use crate::read::analyzer::{Image, ImageSet};
+use crate::read::layer::{is_package_metadata, split_parent, EntryKind};
+use packages::{Manager, Package};
 
 /// The exclusive kinds, in precedence order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -956,7 +958,7 @@ mod tests {
             }
         }
         let img = image(&s, "a");
-        let r = crate::waste::replay(&s, img);
+        let r = crate::forensics::waste::replay(&s, img);
         assert_eq!(
             resolve_dirs(&r.files, "bin/bash").as_deref(),
             Some("usr/bin/bash")

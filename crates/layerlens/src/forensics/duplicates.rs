@@ -6,10 +6,10 @@ use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::ImageSet;
 use crate::digest::{ContentDigest, Digest};
-use crate::layer::FileRecord;
-use crate::waste::Replay;
+use crate::forensics::waste::Replay;
+use crate::read::analyzer::ImageSet;
+use crate::read::layer::FileRecord;
 
 /// One content present at several paths of an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,11 +82,12 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
     // marked once (the same entry seen through many images of one family is then looked
     // at once, by integers).
     let layer_of: Vec<(&Digest, &crate::LayerReport)> = set.layers.iter().collect();
-    let visible = crate::waste::visible_regular(set, replays);
-    let content = |v: &crate::waste::Visible<'_>| match (v.record.digest, v.record.size > 0) {
-        (Some(d), true) => Some((d, v.record.size)),
-        _ => None,
-    };
+    let visible = crate::forensics::waste::visible_regular(set, replays);
+    let content =
+        |v: &crate::forensics::waste::Visible<'_>| match (v.record.digest, v.record.size > 0) {
+            (Some(d), true) => Some((d, v.record.size)),
+            _ => None,
+        };
     // Each content's distinct layers and 5 smallest distinct paths, from the marked
     // entries. Sorting them by content groups equal contents without a map entry per
     // content: only contents shipped by two or more layers get one.
@@ -199,8 +200,8 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forensics::waste::replay;
     use crate::testutil::{image, set};
-    use crate::waste::replay;
 
     #[test]
     fn same_content_at_two_paths() {

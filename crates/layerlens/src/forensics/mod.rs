@@ -1,0 +1,11 @@
+//! Forensics: reducers over the set model. What the set stores at each level of sharing
+//! ([`ledger`]), how images group by base ([`families`]), what is stored but hidden
+//! ([`waste`]), stored twice ([`duplicates`]), what changed between two images
+//! ([`diff`]) and the story of one path ([`explain`]).
+
+pub mod diff;
+pub mod duplicates;
+pub mod explain;
+pub mod families;
+pub mod ledger;
+pub mod waste;
