@@ -185,9 +185,9 @@ def _finish(work, name, attempt, cmd, code, err, what):
         tail = err.strip()
         if len(tail) > 4000:
             tail = "..." + tail[-4000:]
-        msg = "%s: `%s` exited with %d on %s: %s" % (
+        msg = "%s: `layerlens %s` exited with %d on %s: %s" % (
             what,
-            " ".join(cmd[:4]) + " ...",
+            cmd[1],
             code,
             socket.gethostname(),
             tail or "(no message)",

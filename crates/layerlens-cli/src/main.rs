@@ -529,13 +529,15 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
 
 fn explain(args: ExplainArgs) -> anyhow::Result<()> {
     let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
+    let model = layerlens::model::SetModel::new(&set);
     let base = args
         .base
         .as_deref()
-        .map(|b| layerlens::report::recommend::find(&set, b, "--base"))
-        .transpose()?;
-    let bases = layerlens::attribution::base_layers(&set, base);
-    let found = layerlens::forensics::explain::explain(&set, &args.path, &bases);
+        .map(|b| layerlens::report::recommend::find(&set, b, "base image"))
+        .transpose()?
+        .and_then(|b| model.image_index(b));
+    let bases = layerlens::attribution::base_layers(&model, base);
+    let found = layerlens::forensics::explain::explain(&model, &args.path, &bases);
     let text = match args.format {
         Format::Json => json_line(&found)?,
         Format::Csv => layerlens::present::attribution::explain_csv(&found),
@@ -597,7 +599,9 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
         let (a, b) = (find(&args.a)?, find(&args.b)?);
         (set, a, b)
     };
-    let d = layerlens::forensics::diff::diff(&set, &a, &b);
+    let model = layerlens::model::SetModel::new(&set);
+    let index = |i: &layerlens::Image| model.image_index(i).expect("an image of the set");
+    let d = layerlens::forensics::diff::diff(&model, index(&a), index(&b));
     let text = match args.format {
         Format::Json => json_line(&d)?,
         Format::Table => layerlens::present::forensics::diff_table(&d, args.width),

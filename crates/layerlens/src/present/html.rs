@@ -18,8 +18,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::forensics::waste;
-use crate::read::analyzer::{Image, ImageSet};
+use crate::model::{FinalFs, SetModel};
+use crate::read::analyzer::ImageSet;
+use crate::read::layer::EntryKind;
 use crate::report::Report;
 
 /// The bytes of the final filesystem under one directory.
@@ -42,11 +43,14 @@ pub const TOP_DIRS_LIMIT: usize = 200;
 /// at most `depth` levels deep, at most `limit` of them, sorted by path. The largest
 /// are kept first and a directory is never larger than its parent, so every kept
 /// directory's parent (above the root) is kept too.
-pub fn top_dirs(set: &ImageSet, image: &Image, depth: usize, limit: usize) -> Vec<DirSize> {
-    let replay = waste::replay(set, image);
+pub fn top_dirs(m: &SetModel<'_>, image: usize, depth: usize, limit: usize) -> Vec<DirSize> {
+    let fs = FinalFs::new(m, image);
     let mut dirs: HashMap<&str, (u64, u64)> = HashMap::new();
-    for (path, v) in replay.regular_files() {
-        let size = v.size();
+    for (path, _, rec) in fs.entries() {
+        if rec.kind != EntryKind::Regular {
+            continue;
+        }
+        let size = rec.size;
         for (level, (i, _)) in path.match_indices('/').enumerate() {
             if level >= depth {
                 break;
@@ -80,13 +84,13 @@ pub fn top_dirs(set: &ImageSet, image: &Image, depth: usize, limit: usize) -> Ve
 /// HTML report's treemap draws.
 pub fn report_value(report: &Report, set: &ImageSet) -> Value {
     let mut v = serde_json::to_value(report).expect("a report always serialises");
-    let dirs: Vec<(String, Vec<DirSize>)> = set
-        .images
-        .par_iter()
-        .map(|img| {
+    let m = SetModel::new(set);
+    let dirs: Vec<(String, Vec<DirSize>)> = (0..set.images.len())
+        .into_par_iter()
+        .map(|i| {
             (
-                img.id.to_string(),
-                top_dirs(set, img, TOP_DIRS_DEPTH, TOP_DIRS_LIMIT),
+                set.images[i].id.to_string(),
+                top_dirs(&m, i, TOP_DIRS_DEPTH, TOP_DIRS_LIMIT),
             )
         })
         .collect();
