@@ -535,18 +535,20 @@ def projection_md(result, profiles, images, shard_images, fan_in, workers_list):
         power = None
     L.append(
         "| profile | distinct MB / image | distinct entries / image | shards | per shard CPU s | per shard RSS MiB | workers "
-        "| analyse wall | merge levels (groups) | root merge RSS GiB | partials GB | root CPU, linear | wall, linear"
+        "| analyse wall | merge levels (groups) | inner merge RSS GiB | root merge RSS GiB | partials GB | root CPU, linear | wall, linear"
         + (" | root CPU, ×images^p | wall, ×images^p |" if power else " |")
     )
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|" + ("---:|---:|" if power else ""))
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|" + ("---:|---:|" if power else ""))
     for name, b, e in profiles:
         for w in workers_list:
             p = project(f, images, b, e, shard_images, fan_in, w)
             q = project(f, images, b, e, shard_images, fan_in, w, power) if power else None
             L.append(
-                "| %s | %.1f | %d | %d | %.1f | %.0f | %d | %s | %s | %.1f | %.1f | %s | %s |"
+                "| %s | %.1f | %d | %d | %.1f | %.0f | %d | %s | %s | %s | %.1f | %.1f | %s | %s |"
                 % (name, b / 1e6, e, p["shards"], p["t_shard"], p["rss_shard"] / 2**20, w, human_s(p["analyse_wall"]),
-                   " → ".join(str(g) for g, _, _ in p["levels"]), p["root_rss"] / 2**30, p["partials_bytes"] / 1e9,
+                   " → ".join(str(g) for g, _, _ in p["levels"]),
+                   "%.1f" % (max(r for _, _, r in p["levels"][:-1]) / 2**30) if len(p["levels"]) > 1 else "–",
+                   p["root_rss"] / 2**30, p["partials_bytes"] / 1e9,
                    human_s(p["levels"][-1][1]), human_s(p["wall"]))
                 + (" %s | %s |" % (human_s(q["levels"][-1][1]), human_s(q["wall"])) if q else "")
             )

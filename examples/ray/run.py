@@ -484,7 +484,8 @@ def drive(ray, a, work, shards, plan, binary, cwd, cache, t_init):
     )
 
     remote_opts = dict(max_retries=a.retries, retry_exceptions=True)
-    analyse = ray.remote(num_cpus=a.threads, **remote_opts)(analyse_shard)
+    # SPREAD: shards go to every node (they are I/O-heavy and independent); merges wherever.
+    analyse = ray.remote(num_cpus=a.threads, scheduling_strategy="SPREAD", **remote_opts)(analyse_shard)
     merge = ray.remote(num_cpus=1, **remote_opts)(merge_partials)
 
     # Submit the whole graph at once: Ray starts a merge as soon as its inputs are done.

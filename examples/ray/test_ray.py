@@ -8,7 +8,7 @@
    plus two repeated at the end (so one image appears in several shards), and computes the
    expected report with one `layerlens analyze --format json` over that list.
 2. Starts a Ray head and a Ray worker node on this host, as two separate `ray start
-   --block --num-cpus 1` processes (each in its own process group), with a private auth
+   --block --num-cpus 1` processes (each the leader of its own session), with a private auth
    token and temp dir.
 3. Run 1: the driver with --address, 10 shards, fan-in 3, a fresh --cache and --html:
    OUT.json must be byte-identical to the expected report, the HTML identical to
@@ -19,7 +19,7 @@
 5. Run 3: a corrupted archive in the inputs and --retries 1: the driver must fail (exit
    1 or 2), naming the shard, the bad input and layerlens's error, after 2 attempts.
 6. Always stops both nodes (SIGTERM to each `ray start --block` process, which drains
-   and stops its node; SIGKILL to the process group after 60 s). It does not run
+   and stops its node; then SIGKILL to whatever is left in its session). It does not run
    `ray stop`, which would also stop every other Ray instance of this user on the host.
 
 When `import ray` fails it tries `pip install ray` (unless --no-install); when that fails
@@ -37,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -58,10 +59,10 @@ def ensure_ray(no_install):
         import ray  # noqa: F401
 
         return ray.__version__
-    except ImportError:
-        pass
+    except ImportError as e:
+        why = str(e)
     if no_install:
-        skip("ray is not installed (--no-install given)")
+        skip("cannot import ray (%s) with %s; not installing it (--no-install)" % (why, sys.executable))
     say("ray is not installed; trying `%s -m pip install -q ray` ..." % sys.executable)
     t0 = time.time()
     try:
@@ -98,7 +99,7 @@ def ray_cli():
 
 
 class Node:
-    """One `ray start --block` process in its own process group."""
+    """One `ray start --block` process, leader of its own session."""
 
     def __init__(self, name, args, log_path, env):
         self.name = name
@@ -126,17 +127,21 @@ class Node:
         raise AssertionError("ray %s did not start in %d s" % (self.name, timeout))
 
     def stop(self, timeout=60):
+        # The node's processes while its leader is alive (so the session id is surely ours),
+        # with their start times, so that only those very processes are killed later.
+        mine = {pid: start_time(pid) for pid in session_pids(self.proc.pid)}
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)  # drains, then stops the node's processes
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                say("ray %s did not stop in %d s; SIGKILL to its process group" % (self.name, timeout))
-        # Anything of the node still alive in its process group (the group is ours).
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+                say("ray %s did not stop in %d s; SIGKILL to its processes" % (self.name, timeout))
+        for pid, started in mine.items():
+            if started is not None and start_time(pid) == started:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
@@ -144,22 +149,62 @@ class Node:
         self.log.close()
 
 
-def rss_of_group(pgid):
-    """Sum of RSS (KiB) of the processes in a process group (Ray's own footprint)."""
-    total = 0
+def start_time(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def session_pids(sid):
+    """The processes of a session (each node's `ray start` is a session leader: its GCS,
+    raylet, agents and workers, whatever process groups they made)."""
+    pids = []
     for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+        if pid.isdigit():
+            try:
+                if os.getsid(int(pid)) == sid:
+                    pids.append(int(pid))
+            except OSError:
+                pass
+    return pids
+
+
+def rss_of_session(sid):
+    """Sum of RSS (KiB) of a session's processes."""
+    total = 0
+    for pid in session_pids(sid):
         try:
-            if os.getpgid(int(pid)) != pgid:
-                continue
-            with open("/proc/%s/status" % pid) as f:
+            with open("/proc/%d/status" % pid) as f:
                 for line in f:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
         except (OSError, ValueError):
             pass
     return total
+
+
+class PeakRss:
+    """Samples the summed RSS of some sessions every 0.25 s (Ray's own footprint
+    while the driver runs: GCS, raylets, agents, workers; layerlens children included)."""
+
+    def __init__(self, sids):
+        self.sids = sids
+        self.peak = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while not self.stop.is_set():
+            self.peak = max(self.peak, sum(rss_of_session(g) for g in self.sids))
+            self.stop.wait(0.25)
+
+    def done(self):
+        self.stop.set()
+        self.thread.join()
+        return self.peak
 
 
 def run_driver(args, cwd, env, log_path):
@@ -174,13 +219,15 @@ def run_driver(args, cwd, env, log_path):
             log.write(line)
             chunks.append(line)
             sys.stderr.write("    | " + line.decode("utf-8", "replace"))
-        p.wait()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    run_driver.peak_rss_kib = usage.ru_maxrss
     return p.returncode, b"".join(chunks).decode("utf-8", "replace"), time.time() - t0
 
 
 def check(cond, msg):
     if not cond:
-        raise AssertionError(msg)
+        raise AssertionError("check failed: " + msg)
     say("ok: " + msg)
 
 
@@ -200,6 +247,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--no-install", action="store_true", help="skip instead of pip-installing ray")
     a = ap.parse_args()
+    if a.count < 21:
+        ap.error("--count must be at least 21 (run 3 uses 20 archives and a bad one)")
     binary = os.path.abspath(a.layerlens)
     if not os.access(binary, os.X_OK):
         print("test_ray: error: layerlens binary %s not found (build it or pass --layerlens)" % binary, file=sys.stderr)
@@ -276,7 +325,7 @@ def main():
         t_cluster = time.time() - t0
         say(
             "cluster up in %.1f s: head (pid %d) and worker (pid %d) at %s; Ray's own RSS: head %.0f MiB, worker %.0f MiB"
-            % (t_cluster, head.proc.pid, worker.proc.pid, address, rss_of_group(head.proc.pid) / 1024, rss_of_group(worker.proc.pid) / 1024)
+            % (t_cluster, head.proc.pid, worker.proc.pid, address, rss_of_session(head.proc.pid) / 1024, rss_of_session(worker.proc.pid) / 1024)
         )
 
         base = ["--address", address, "--layerlens", binary, "--shards", "10", "--fan-in", "3"]
@@ -285,12 +334,14 @@ def main():
         # 3. Run 1.
         out1, html1 = os.path.join(tmp, "out1.json"), os.path.join(tmp, "out1.html")
         say("run 1: 10 shards, fan-in 3, fresh cache, --html")
+        sampler = PeakRss([head.proc.pid, worker.proc.pid])
         rc, log1, t_run1 = run_driver(
             base + ["--out", out1, "--html", html1, "--cache", os.path.join(tmp, "cache1"), "--work-dir", os.path.join(tmp, "work1")],
             data,
             env,
             os.path.join(tmp, "run1.log"),
         )
+        peak = sampler.done()
         check(rc == 0, "run 1 exited 0 (%.1f s)" % t_run1)
         check(same_file(out1, expected), "run 1: OUT.json is byte-identical to one `layerlens analyze --format json`")
         check(same_file(html1, expected_html), "run 1: the HTML equals `layerlens report --html --from-json` of the expected report")
@@ -298,8 +349,8 @@ def main():
         per_node = dict(kv.split("=") for kv in m.group(1).split(", ")) if m else {}
         check(len(per_node) == 2, "run 1: tasks ran on both nodes (%s)" % (m.group(1) if m else "?"))
         say(
-            "Ray's own RSS after run 1 (idle workers kept): head %.0f MiB, worker %.0f MiB"
-            % (rss_of_group(head.proc.pid) / 1024, rss_of_group(worker.proc.pid) / 1024)
+            "Ray's RSS during run 1: nodes %.0f MiB at the peak (both, sampled every 0.25 s), driver %.0f MiB; after it: head %.0f MiB, worker %.0f MiB"
+            % (peak / 1024, run_driver.peak_rss_kib / 1024, rss_of_session(head.proc.pid) / 1024, rss_of_session(worker.proc.pid) / 1024)
         )
 
         # 4. Run 2: fault injection.
