@@ -421,7 +421,7 @@ def markdown(result, argv):
     L.append("")
     L.append(
         "Measured on %s (%s; load average %s before, %s after: a shared box), %s; medians of %d; "
-        "one thread per command (`-j 1`), GNU time's peak RSS and the wall time around it. Set: "
+        "`analyze -j 1` (merge has no thread option and may use every core), GNU time's peak RSS and the wall time around it. Set: "
         "`layerlens generate --format %s` fleets of 18 images, split into one archive per image "
         "(as `docker save IMAGE` writes them); a shard is the first N images. Command:"
         % (result["cpu"], result["host"], result["load_before"], result["load_after"], result["version"], result["repeat"], result["format"])

@@ -192,10 +192,7 @@ const IMAGE_CONFIG_TYPES: [&str; 2] = [
 ];
 
 fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], at: &Location) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|source| Error::Json {
-        at: at.clone(),
-        source,
-    })
+    serde_json::from_slice(bytes).map_err(|source| Error::json(at.clone(), source))
 }
 
 /// A digest named by a content-addressed member name: `blobs/sha256/<hex>`,

@@ -56,10 +56,7 @@ impl ImageSet {
         struct Head {
             schema: Option<String>,
         }
-        let head: Head = serde_json::from_slice(bytes).map_err(|e| Error::Json {
-            at: at.clone(),
-            source: e,
-        })?;
+        let head: Head = serde_json::from_slice(bytes).map_err(|e| Error::json(at.clone(), e))?;
         if head.schema.as_deref() != Some(PARTIAL_SCHEMA) {
             return Err(Error::Malformed {
                 at,
@@ -69,8 +66,7 @@ impl ImageSet {
                 ),
             });
         }
-        let file: PartialFile =
-            serde_json::from_slice(bytes).map_err(|e| Error::Json { at, source: e })?;
+        let file: PartialFile = serde_json::from_slice(bytes).map_err(|e| Error::json(at, e))?;
         Ok(file.set)
     }
 
