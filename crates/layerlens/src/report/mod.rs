@@ -17,7 +17,7 @@ use crate::forensics::duplicates::{self, DuplicateGroup, SharedContent};
 use crate::forensics::families::{self, FamilyNode, NearShared};
 use crate::forensics::ledger;
 use crate::forensics::waste::{self, WasteCause};
-use crate::read::analyzer::ImageSet;
+use crate::read::analyzer::{Image, ImageSet};
 use crate::read::layer::Compression;
 use crate::read::manifest::ArchiveFormat;
 use crate::report::recommend::{
@@ -179,6 +179,22 @@ pub struct ImageReport {
     /// Its packages, largest first.
     #[serde(default)]
     pub packages: Vec<PackageUsage>,
+    /// The largest directories of its final filesystem (the HTML treemap's data):
+    /// filled by [`Report::add_top_dirs`] only for the HTML report, empty (and absent
+    /// from the JSON) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_dirs: Vec<DirSize>,
+}
+
+/// The bytes of the final filesystem under one directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirSize {
+    /// Directory path, relative, `/`-separated (`usr/lib`).
+    pub path: String,
+    /// Regular-file bytes under it, at any depth.
+    pub size: u64,
+    /// Regular files under it, at any depth.
+    pub files: u64,
 }
 
 /// One layer position of an image.
@@ -361,6 +377,7 @@ impl Report {
                     by_origin: ByOrigin::default(),
                     by_kind: ByKind::default(),
                     packages: Vec::new(),
+                    top_dirs: Vec::new(),
                 }
             })
             .collect();
@@ -542,4 +559,69 @@ impl Report {
         s.push('\n');
         s
     }
+}
+
+/// How deep [`top_dirs`] looks for [`Report::add_top_dirs`].
+pub const TOP_DIRS_DEPTH: usize = 3;
+/// How many directories [`top_dirs`] keeps for [`Report::add_top_dirs`].
+pub const TOP_DIRS_LIMIT: usize = 200;
+
+impl Report {
+    /// Fill each image's [`ImageReport::top_dirs`] (at most [`TOP_DIRS_DEPTH`] levels,
+    /// [`TOP_DIRS_LIMIT`] directories): the HTML report's treemap. `set` is the set
+    /// this report was built from (image `i` of the report is image `i` of the set).
+    pub fn add_top_dirs(&mut self, set: &ImageSet) {
+        use rayon::prelude::*;
+        let dirs: Vec<Vec<DirSize>> = set
+            .images
+            .par_iter()
+            .map(|img| top_dirs(set, img, TOP_DIRS_DEPTH, TOP_DIRS_LIMIT))
+            .collect();
+        for (out, dirs) in self.images.iter_mut().zip(dirs) {
+            out.top_dirs = dirs;
+        }
+        debug_assert!(self
+            .images
+            .iter()
+            .zip(&set.images)
+            .all(|(r, i)| r.id == i.id));
+    }
+}
+
+/// The largest directories of an image's final filesystem (after the overlay replay),
+/// at most `depth` levels deep, at most `limit` of them, sorted by path. The largest
+/// are kept first and a directory is never larger than its parent, so every kept
+/// directory's parent (above the root) is kept too.
+pub fn top_dirs(set: &ImageSet, image: &Image, depth: usize, limit: usize) -> Vec<DirSize> {
+    let replay = waste::replay(set, image);
+    let mut dirs: HashMap<&str, (u64, u64)> = HashMap::new();
+    for (path, v) in replay.regular_files() {
+        let size = v.size();
+        for (level, (i, _)) in path.match_indices('/').enumerate() {
+            if level >= depth {
+                break;
+            }
+            let e = dirs.entry(&path[..i]).or_default();
+            e.0 += size;
+            e.1 += 1;
+        }
+    }
+    let mut all: Vec<(&str, (u64, u64))> = dirs.into_iter().collect();
+    all.sort_by(|a, b| {
+        b.1 .0
+            .cmp(&a.1 .0)
+            .then(a.0.len().cmp(&b.0.len()))
+            .then(a.0.cmp(b.0))
+    });
+    all.truncate(limit);
+    let mut out: Vec<DirSize> = all
+        .into_iter()
+        .map(|(p, (size, files))| DirSize {
+            path: p.to_string(),
+            size,
+            files,
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }
