@@ -296,39 +296,35 @@ pub fn table_text(t: &Table, o: &TextOptions) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn csv_cell(c: &Cell) -> String {
     match c {
-        Cell::Text(t) => csv_field(t),
+        Cell::Text(t) => t.clone(),
         Cell::Bytes(n) | Cell::Count(n) => n.to_string(),
         Cell::Ratio(r) | Cell::Bar(r) => format!("{r:.4}"),
     }
 }
 
-/// One table as CSV (RFC 4180: header row, comma-separated, quoted where needed, exact
+/// One table as CSV (RFC 4180 through the `csv` crate: header row, comma-separated,
+/// CRLF line ends, fields quoted when they hold a comma, quote or line break; exact
 /// bytes). With `with_table_column`, every row starts with the table's name.
 pub fn table_csv(t: &Table, with_table_column: bool) -> String {
-    let mut out = String::new();
-    let mut header: Vec<String> = t.columns.iter().map(|c| csv_field(c)).collect();
-    if with_table_column {
-        header.insert(0, "table".into());
-    }
-    let _ = write!(out, "{}\r\n", header.join(","));
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::new());
+    let lead: &[&str] = if with_table_column { &["table"] } else { &[] };
+    w.write_record(lead.iter().chain(&t.columns))
+        .expect("writing to memory");
+    let lead: &[&str] = if with_table_column { &[t.name] } else { &[] };
     for row in &t.rows {
-        let mut fields: Vec<String> = row.iter().map(csv_cell).collect();
-        if with_table_column {
-            fields.insert(0, t.name.into());
-        }
-        let _ = write!(out, "{}\r\n", fields.join(","));
+        let fields = lead
+            .iter()
+            .map(|s| s.to_string())
+            .chain(row.iter().map(csv_cell));
+        w.write_record(fields).expect("writing to memory");
     }
-    out
+    let bytes = w.into_inner().expect("writing to memory");
+    String::from_utf8(bytes).expect("UTF-8 fields make UTF-8 CSV")
 }
 
 #[cfg(test)]
@@ -340,5 +336,40 @@ mod tests {
         assert_eq!(bar(0.5, 4), "██");
         assert_eq!(bar(1.0 / 16.0, 2), "▏");
         assert_eq!(bar(2.0, 1), "█");
+    }
+
+    #[test]
+    fn csv_is_rfc_4180_with_crlf() {
+        let t = Table::new(
+            "t",
+            "T",
+            vec!["a", "b"],
+            vec![
+                vec![Cell::Text("x,y".into()), Cell::Bytes(3)],
+                vec![Cell::Text("say \"hi\"\nbye".into()), Cell::Ratio(0.5)],
+                vec![Cell::Text(String::new()), Cell::Bar(1.0)],
+            ],
+        );
+        assert_eq!(
+            table_csv(&t, true),
+            "table,a,b\r\nt,\"x,y\",3\r\nt,\"say \"\"hi\"\"\nbye\",0.5000\r\nt,,1.0000\r\n"
+        );
+        assert_eq!(table_csv(&t, false).lines().next(), Some("a,b"));
+    }
+
+    /// Spaces are part of a field (RFC 4180 2.4): an indented family name or a
+    /// command ending in a space is written as it is, unquoted.
+    #[test]
+    fn csv_keeps_edge_spaces_unquoted() {
+        let t = Table::new(
+            "t",
+            "T",
+            vec!["a", "b"],
+            vec![vec![
+                Cell::Text("  child".into()),
+                Cell::Text("ADD / ".into()),
+            ]],
+        );
+        assert_eq!(table_csv(&t, false), "a,b\r\n  child,ADD / \r\n");
     }
 }
