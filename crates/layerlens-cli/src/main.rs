@@ -220,6 +220,45 @@ impl std::fmt::Display for RulesFailed {
 
 impl std::error::Error for RulesFailed {}
 
+/// `--table NAME`: one of the report's tables. The help lists them and an unknown name
+/// is a usage error that names them, both from `present::text::TABLE_NAMES`.
+#[derive(Debug, Clone, Copy)]
+struct TableName;
+
+impl clap::builder::TypedValueParser for TableName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let names = layerlens::present::text::TABLE_NAMES;
+        match value.to_str() {
+            Some(name) if names.contains(&name) => Ok(name.to_string()),
+            _ => Err(cmd.clone().error(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "--table: no table {:?}; tables: {}",
+                    value.to_string_lossy(),
+                    names.join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            layerlens::present::text::TABLE_NAMES
+                .iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     Table,
@@ -258,11 +297,9 @@ struct AnalyzeArgs {
     /// Exact byte counts instead of human units.
     #[arg(long)]
     bytes: bool,
-    /// With `--format csv`, only this table (images, layers, ledger, families,
-    /// near_shared, waste, top_waste, duplicates, by_origin, by_kind, packages,
-    /// recommendations, reclaimable); without it, every table, each with a leading
-    /// `table` column, separated by blank lines.
-    #[arg(long, value_name = "NAME")]
+    /// With `--format csv`, only this table; without it, every table, each with a
+    /// leading `table` column, separated by blank lines.
+    #[arg(long, value_name = "NAME", value_parser = TableName)]
     table: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -445,12 +482,10 @@ impl Render {
         Ok(match self.format {
             Format::Json => report.to_json(),
             Format::Csv => {
-                let v = serde_json::to_value(report)?;
-                layerlens::present::text::render_csv(&v, self.top, self.table.as_deref())
+                layerlens::present::text::render_csv(report, self.top, self.table.as_deref())
                     .map_err(layerlens::Error::Options)?
             }
             Format::Table => {
-                let v = serde_json::to_value(report)?;
                 let color = match self.color {
                     ColorChoice::Always => true,
                     ColorChoice::Never => false,
@@ -466,7 +501,7 @@ impl Render {
                     exact_bytes: self.bytes,
                     color,
                 };
-                layerlens::present::text::render_text(&v, self.top, &o)
+                layerlens::present::text::render_text(report, self.top, &o)
             }
         })
     }
@@ -502,7 +537,7 @@ fn write_file(path: impl AsRef<std::path::Path>, text: &str) -> anyhow::Result<(
 }
 
 fn report(args: ReportArgs) -> anyhow::Result<()> {
-    let v = match &args.from_json {
+    let report = match &args.from_json {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
             let v: serde_json::Value = serde_json::from_str(&text)
@@ -516,15 +551,23 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
                 ))
                 .into());
             }
-            v
+            serde_json::from_str::<Report>(&text).map_err(|e| {
+                layerlens::Error::Options(format!("{path}: not a layerlens/v1 report: {e}"))
+            })?
         }
         None => {
-            let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
-            let report = Report::new(&set);
-            layerlens::present::html::report_value(&report, &set)
+            let opts = args.read.options()?;
+            let threads = opts.threads;
+            let set = Analyzer::new(opts).analyze(&args.inputs)?;
+            Report::build(
+                &set,
+                &layerlens::ReportOptions::default()
+                    .top_dirs(true)
+                    .threads(threads),
+            )?
         }
     };
-    write_file(&args.html, &layerlens::present::html::render(&v))
+    write_file(&args.html, &layerlens::present::html::render(&report))
 }
 
 fn explain(args: ExplainArgs) -> anyhow::Result<()> {

@@ -181,9 +181,8 @@ fn attribution_sections_draw_when_the_report_has_them() {
 fn a_script_error_shows_in_the_status() {
     let Some(browser) = chromium() else { return };
     let dir = scratch("broken");
-    let json = dir.join("broken.json");
-    std::fs::write(&json, r#"{"schema": "layerlens/v1", "images": 5}"#).unwrap();
     let html = dir.join("report.html");
+    let json = root().join("testdata/reports/attribution.json");
     layerlens(&[
         "report",
         "--html",
@@ -191,6 +190,15 @@ fn a_script_error_shows_in_the_status() {
         "--from-json",
         json.to_str().unwrap(),
     ]);
+    // `report` refuses a document that is not a layerlens/v1 report, so break the data
+    // embedded in a good page: the script then fails while drawing.
+    let page = std::fs::read_to_string(&html).unwrap();
+    let (head, rest) = page.split_once("id=\"report-data\">").unwrap();
+    let (_, tail) = rest.split_once("</script>").unwrap();
+    let broken = format!(
+        "{head}id=\"report-data\">{{\"schema\": \"layerlens/v1\", \"images\": 5}}</script>{tail}"
+    );
+    std::fs::write(&html, broken).unwrap();
     let dom = dump_dom(&browser, &html, &dir);
     assert!(status(&dom).starts_with("error: "), "{}", status(&dom));
     std::fs::remove_dir_all(&dir).unwrap();

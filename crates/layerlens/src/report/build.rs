@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use foldhash::HashMap;
 
 use super::recommend::{self, find, AttributionOptions, Measured};
+use super::top_dirs::{Ancestors, TopDirs};
 use super::{ImageReport, LayerEntry, LayerPackage, Report, SetDuplicates, Totals, WasteEntry};
 use crate::attribution::owners::Context;
 use crate::attribution::walk::{Attribute, Base, ImageAttribution};
@@ -39,6 +40,8 @@ pub struct ReportOptions {
     pub in_use: Vec<String>,
     /// Worker threads; 0 means one per available core.
     pub threads: usize,
+    /// Also fill each image's `top_dirs` (what the HTML report's treemap draws).
+    pub top_dirs: bool,
 }
 
 impl ReportOptions {
@@ -59,6 +62,12 @@ impl ReportOptions {
         self.threads = threads;
         self
     }
+
+    /// Fill each image's `top_dirs`.
+    pub fn top_dirs(mut self, yes: bool) -> Self {
+        self.top_dirs = yes;
+        self
+    }
 }
 
 impl From<&AttributionOptions> for ReportOptions {
@@ -74,6 +83,7 @@ impl From<&AttributionOptions> for ReportOptions {
 /// One image's figures, read at its top node.
 struct ImageFacts {
     top: u32,
+    top_dirs: Vec<super::DirSize>,
     final_size: u64,
     dive: DiveScore,
     duplicates: (u64, Vec<DuplicateGroup>),
@@ -87,6 +97,7 @@ struct Facts<'c, 'm, 'a> {
     within: Within,
     seen: Seen,
     attribute: Attribute<'c, 'm, 'a>,
+    top_dirs: Option<TopDirs<'c>>,
     images: Vec<(u32, ImageFacts)>,
 }
 
@@ -96,6 +107,9 @@ impl Sink for Facts<'_, '_, '_> {
         self.within.enter(o, pid, at);
         self.seen.enter(o, pid, at);
         self.attribute.enter(o, pid, at);
+        if let Some(t) = &mut self.top_dirs {
+            t.count(o, pid, at, true);
+        }
     }
 
     fn leave(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At, why: Why) {
@@ -103,6 +117,9 @@ impl Sink for Facts<'_, '_, '_> {
         self.within.leave(o, pid, at);
         self.seen.leave(o, pid, at);
         self.attribute.leave(o, pid, at, why);
+        if let Some(t) = &mut self.top_dirs {
+            t.count(o, pid, at, false);
+        }
     }
 }
 
@@ -126,6 +143,11 @@ impl Walker for Facts<'_, '_, '_> {
             .map_or(0, |&n| m.content_size(m.tree().node(n).layer));
         let facts = ImageFacts {
             top,
+            top_dirs: self
+                .top_dirs
+                .as_mut()
+                .map(|t| t.image(m))
+                .unwrap_or_default(),
             final_size: self.waste.final_size,
             dive: self.dive.score(m.cumulative_size(top), first),
             duplicates: self.within.groups(m, crate::TOP_N),
@@ -174,6 +196,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
     let in_use_flags: Option<Vec<bool>> =
         (!in_use.is_empty()).then(|| (0..set.images.len()).map(|i| in_use.contains(&i)).collect());
     let base_nodes = base.map(|b| m.tree().paths[b].clone());
+    let ancestors = opts.top_dirs.then(|| Ancestors::new(&m));
     let walkers = m.walk(|| Facts {
         m: &m,
         waste: Waste::new(&m),
@@ -187,6 +210,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
                 None => Base::Family,
             },
         ),
+        top_dirs: ancestors.as_ref().map(|a| TopDirs::new(&m, a)),
         images: Vec::new(),
     });
 
@@ -423,10 +447,10 @@ fn image_report(
                 .collect()
         })
         .unwrap_or_default();
-    let (final_size, dive, (duplicate_size, duplicates)) = match facts {
+    let (final_size, dive, (duplicate_size, duplicates), top_dirs) = match facts {
         Some(f) => {
             debug_assert_eq!(Some(f.top), tree.top(i));
-            (f.final_size, f.dive, f.duplicates)
+            (f.final_size, f.dive, f.duplicates, f.top_dirs)
         }
         None => (
             0,
@@ -436,6 +460,7 @@ fn image_report(
                 user_size: 0,
             },
             (0, Vec::new()),
+            Vec::new(),
         ),
     };
     let base_layers = a.base_layers as usize;
@@ -496,5 +521,6 @@ fn image_report(
         by_origin,
         by_kind,
         packages: a.packages,
+        top_dirs,
     }
 }

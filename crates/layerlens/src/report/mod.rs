@@ -8,6 +8,7 @@ pub mod check;
 pub mod recommend;
 
 mod build;
+mod top_dirs;
 
 use serde::{Deserialize, Serialize};
 
@@ -180,6 +181,22 @@ pub struct ImageReport {
     /// Its packages, largest first.
     #[serde(default)]
     pub packages: Vec<PackageUsage>,
+    /// The largest directories of its final filesystem (the HTML treemap's data):
+    /// filled only when [`ReportOptions::top_dirs`] asks (the HTML report), empty (and
+    /// absent from the JSON) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_dirs: Vec<DirSize>,
+}
+
+/// The bytes of the final filesystem under one directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirSize {
+    /// Directory path, relative, `/`-separated (`usr/lib`).
+    pub path: String,
+    /// Regular-file bytes under it, at any depth.
+    pub size: u64,
+    /// Regular files under it, at any depth.
+    pub files: u64,
 }
 
 /// One layer position of an image.
@@ -294,3 +311,8 @@ impl Report {
         s
     }
 }
+
+/// How deep the treemap's directories go ([`ReportOptions::top_dirs`]).
+pub const TOP_DIRS_DEPTH: usize = 3;
+/// How many directories the treemap keeps per image ([`ReportOptions::top_dirs`]).
+pub const TOP_DIRS_LIMIT: usize = 200;
