@@ -333,6 +333,9 @@ struct MergeArgs {
     /// stages).
     #[arg(long, value_name = "OUT.json")]
     partial: Option<std::path::PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
 }
 
 fn main() -> ExitCode {
@@ -445,11 +448,13 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.partial {
         return write_file(out, &set.to_partial_json());
     }
-    let attribution = layerlens::AttributionOptions {
-        base: args.base.clone(),
-        in_use,
-    };
-    let report = Report::with_attribution(&set, &attribution)?;
+    let mut report_opts = layerlens::ReportOptions::default()
+        .in_use(in_use)
+        .threads(args.read.threads);
+    if let Some(base) = &args.base {
+        report_opts = report_opts.base(base);
+    }
+    let report = Report::build(&set, &report_opts)?;
     let render = Render {
         format: args.format,
         width: args.width,
@@ -528,12 +533,35 @@ fn merge(args: MergeArgs) -> anyhow::Result<()> {
         color: ColorChoice::Auto,
         to_file: false,
     };
-    print(&render.report(&Report::new(&set))?)
+    let report = Report::build(
+        &set,
+        &layerlens::ReportOptions::default().threads(args.threads),
+    )?;
+    print(&render.report(&report)?)
 }
 
 fn write_file(path: impl AsRef<std::path::Path>, text: &str) -> anyhow::Result<()> {
+    // Written aside and renamed over: a run stopped midway never leaves half a file
+    // where a complete one is expected (a partial result another step reads, say).
     let path = path.as_ref();
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    // A temporary file is private (0600); the output is an ordinary file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.flush())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }
 
 fn report(args: ReportArgs) -> anyhow::Result<()> {
@@ -570,7 +598,17 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
     write_file(&args.html, &layerlens::present::html::render(&report))
 }
 
+/// The library's model queries (explain, diff) run on the calling thread pool: size it
+/// as `-j` says.
+fn size_pool(threads: usize) {
+    // Only fails when a pool already exists, which then stays as it is.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
+}
+
 fn explain(args: ExplainArgs) -> anyhow::Result<()> {
+    size_pool(args.read.threads);
     let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
     let model = layerlens::model::SetModel::new(&set);
     let base = args
@@ -612,6 +650,7 @@ fn print(text: &str) -> anyhow::Result<()> {
 }
 
 fn diff(args: DiffArgs) -> anyhow::Result<()> {
+    size_pool(args.read.threads);
     let (set, a, b) = if args.inputs.is_empty() {
         let set = Analyzer::new(args.read.options()?).analyze(&[&args.a, &args.b])?;
         let only = |input: &str| -> anyhow::Result<layerlens::Image> {
@@ -730,7 +769,10 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
         .into());
     }
     let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
-    let report = Report::new(&set);
+    let report = Report::build(
+        &set,
+        &layerlens::ReportOptions::default().threads(args.read.threads),
+    )?;
     let results = layerlens::report::check::check(&report, &t);
     let text = match args.format {
         Format::Json => json_line(&results)?,

@@ -550,11 +550,16 @@ fn is_slim_variant_of(slim: &str, fat: &str) -> bool {
     if srepo != frepo || !stag.contains("slim") || ftag.contains("slim") {
         return false;
     }
-    let stripped = stag
+    let stripped = fat_tag(stag);
+    stripped == ftag || (ftag == "latest" && stripped.is_empty())
+}
+
+/// A slim tag without its `slim` (`3.11-slim` → `3.11`, `slim` → ``).
+fn fat_tag(slim_tag: &str) -> String {
+    slim_tag
         .replacen("-slim", "", 1)
         .replacen("slim-", "", 1)
-        .replacen("slim", "", 1);
-    stripped == ftag || (ftag == "latest" && stripped.is_empty())
+        .replacen("slim", "", 1)
 }
 
 /// When both a base image and its slim variant are among the inputs: the measured
@@ -562,22 +567,31 @@ fn is_slim_variant_of(slim: &str, fat: &str) -> bool {
 /// carry the slim one instead).
 fn slim_variants(m: &SetModel<'_>) -> Vec<Recommendation> {
     let images = m.images();
-    // Candidate pairs by repository, so that a large set does not compare every pair.
-    let mut by_repo: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Candidate pairs from each slim tag's fat tag, looked up in a map: linear in the
+    // refs however many tags a repository has.
+    let mut by_ref: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
     for (i, img) in images.iter().enumerate() {
         for r in &img.refs {
-            let v = by_repo.entry(repo_and_tag(r).0).or_default();
-            if v.last() != Some(&i) {
-                v.push(i);
-            }
+            by_ref.entry(repo_and_tag(r)).or_default().push(i);
         }
     }
     let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
-    for group in by_repo.values() {
-        for &fat in group {
-            for &slim in group {
-                if fat != slim {
-                    pairs.insert((fat, slim));
+    for (si, img) in images.iter().enumerate() {
+        for r in &img.refs {
+            let (repo, tag) = repo_and_tag(r);
+            if !tag.contains("slim") {
+                continue;
+            }
+            let fat = fat_tag(tag);
+            let mut fats = vec![fat.as_str()];
+            if fat.is_empty() {
+                fats.push("latest");
+            }
+            for f in fats {
+                for &fi in by_ref.get(&(repo, f)).into_iter().flatten() {
+                    if fi != si {
+                        pairs.insert((fi, si));
+                    }
                 }
             }
         }
