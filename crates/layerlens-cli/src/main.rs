@@ -446,7 +446,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     }
     let set = result?;
     if let Some(out) = &args.partial {
-        return write_file(out, &set.to_partial_json());
+        return emit(Some(out), |w| Ok(set.write_partial_json(w)?));
     }
     let mut report_opts = layerlens::ReportOptions::default()
         .in_use(in_use)
@@ -464,11 +464,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         color: args.color,
         to_file: args.output.is_some(),
     };
-    let text = render.report(&report)?;
-    match &args.output {
-        Some(path) => write_file(path, &text),
-        None => print(&text),
-    }
+    emit(args.output.as_deref().map(std::path::Path::new), |w| {
+        render.write(&report, w)
+    })
 }
 
 /// How a report is printed: shared by `analyze` and `merge`.
@@ -483,7 +481,18 @@ struct Render {
 }
 
 impl Render {
-    fn report(&self, report: &Report) -> anyhow::Result<String> {
+    fn write(&self, report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        if self.format == Format::Json {
+            // Streamed: a large report is never held as one string.
+            report.write_json(w)?;
+            return Ok(());
+        }
+        let text = self.text(report)?;
+        w.write_all(text.as_bytes())?;
+        Ok(())
+    }
+
+    fn text(&self, report: &Report) -> anyhow::Result<String> {
         Ok(match self.format {
             Format::Json => report.to_json(),
             Format::Csv => {
@@ -522,7 +531,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<()> {
     }
     let set = ImageSet::merge(parts);
     if let Some(out) = &args.partial {
-        return write_file(out, &set.to_partial_json());
+        return emit(Some(out), |w| Ok(set.write_partial_json(w)?));
     }
     let render = Render {
         format: args.format,
@@ -537,13 +546,26 @@ fn merge(args: MergeArgs) -> anyhow::Result<()> {
         &set,
         &layerlens::ReportOptions::default().threads(args.threads),
     )?;
-    print(&render.report(&report)?)
+    emit(None, |w| render.write(&report, w))
 }
 
 fn write_file(path: impl AsRef<std::path::Path>, text: &str) -> anyhow::Result<()> {
-    // Written aside and renamed over: a run stopped midway never leaves half a file
-    // where a complete one is expected (a partial result another step reads, say).
-    let path = path.as_ref();
+    emit(Some(path.as_ref()), |w| Ok(w.write_all(text.as_bytes())?))
+}
+
+/// Write to `path` (or standard output) through `write`, buffered. A file is written
+/// aside and renamed over: a run stopped midway never leaves half a file where a
+/// complete one is expected (a partial result another step reads, say).
+fn emit(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(path) = path else {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        write(&mut out)?;
+        out.flush().context("writing to standard output")?;
+        return Ok(());
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
@@ -555,9 +577,12 @@ fn write_file(path: impl AsRef<std::path::Path>, text: &str) -> anyhow::Result<(
     let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("writing {}", path.display()))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.flush())
-        .with_context(|| format!("writing {}", path.display()))?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut tmp);
+        write(&mut out).with_context(|| format!("writing {}", path.display()))?;
+        out.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("writing {}", path.display()))?;

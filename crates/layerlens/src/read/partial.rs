@@ -40,13 +40,29 @@ impl ImageSet {
     /// This set as a partial result (JSON, schema [`PARTIAL_SCHEMA`]), for
     /// [`ImageSet::from_partial_json`] and [`ImageSet::merge`].
     pub fn to_partial_json(&self) -> String {
-        let mut s = serde_json::to_string(&PartialFile {
-            schema: PARTIAL_SCHEMA.to_string(),
-            set: self.clone(),
-        })
-        .expect("an image set always serialises");
-        s.push('\n');
-        s
+        let mut out = Vec::new();
+        self.write_partial_json(&mut out)
+            .expect("an image set always serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// Write this set as a partial result ([`ImageSet::to_partial_json`]) to `w`, as it
+    /// is serialised: no copy of the set, no string of the whole document.
+    pub fn write_partial_json<W: std::io::Write>(&self, mut w: W) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        struct PartialRef<'a> {
+            schema: &'a str,
+            #[serde(flatten)]
+            set: &'a ImageSet,
+        }
+        serde_json::to_writer(
+            &mut w,
+            &PartialRef {
+                schema: PARTIAL_SCHEMA,
+                set: self,
+            },
+        )?;
+        w.write_all(b"\n")
     }
 
     /// Read a partial result written by [`ImageSet::to_partial_json`].

@@ -306,9 +306,17 @@ impl Report {
 
     /// The report as pretty JSON, with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report always serialises");
-        s.push('\n');
-        s
+        let mut out = Vec::new();
+        self.write_json(&mut out)
+            .expect("a report always serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// Write the report as pretty JSON with a trailing newline ([`Report::to_json`]) to
+    /// `w`, as it is serialised: a large report is never held as one string.
+    pub fn write_json<W: std::io::Write>(&self, mut w: W) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut w, self)?;
+        w.write_all(b"\n")
     }
 }
 
