@@ -35,6 +35,9 @@ enum Command {
     /// Which layer and command added a path, whether it was hidden later, which package
     /// owns it (exit 1 when no image has it).
     Explain(ExplainArgs),
+    /// List an image's files: its final filesystem, or one layer's entries, with the
+    /// layer, command, package and kind of each.
+    Files(FilesArgs),
     /// Write a self-contained HTML report (no network needed to view it).
     Report(ReportArgs),
     /// Print a shell completion script to standard output.
@@ -111,6 +114,49 @@ struct ExplainArgs {
     /// Table width in columns.
     #[arg(long, default_value_t = 100)]
     width: usize,
+}
+
+#[derive(clap::Args, Debug)]
+struct FilesArgs {
+    /// The image: a ref or id from the inputs, or (with no inputs) an archive of one
+    /// image.
+    image: String,
+    /// Inputs holding the image.
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<String>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Only this layer's entries, whiteouts and hidden ones included (1 = the lowest, as
+    /// `analyze` numbers layers).
+    #[arg(long, value_name = "N")]
+    layer: Option<usize>,
+    /// Only paths matching this glob (`usr/lib/**/*.so`, `**/__pycache__/**`).
+    #[arg(long, value_name = "GLOB")]
+    glob: Option<String>,
+    /// Only entries of at least this size (e.g. 1MB).
+    #[arg(long, value_name = "SIZE")]
+    min_size: Option<String>,
+    /// Order: by path, or largest first.
+    #[arg(long, value_enum, default_value_t = FilesSort::Path)]
+    sort: FilesSort,
+    /// The base image (a ref or id from the inputs) for the kind of each file.
+    #[arg(long, value_name = "REF")]
+    base: Option<String>,
+    /// Output format: an aligned table, JSON lines (one object a line), or CSV.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Table width in columns.
+    #[arg(long, default_value_t = 100)]
+    width: usize,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FilesSort {
+    Path,
+    Size,
 }
 
 #[derive(clap::Args, Debug)]
@@ -372,6 +418,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Diff(args) => diff(args),
         Command::Check(args) => check(args),
         Command::Explain(args) => explain(args),
+        Command::Files(args) => files(args),
         Command::Report(args) => report(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -672,6 +719,102 @@ fn print(text: &str) -> anyhow::Result<()> {
         .context("writing to standard output")?;
     stdout.flush().context("writing to standard output")?;
     Ok(())
+}
+
+/// The set of `inputs` and the image named `name` in it; with no inputs, `name` is an
+/// archive holding one image.
+fn set_and_image(
+    read: &ReadArgs,
+    name: &str,
+    inputs: &[String],
+) -> anyhow::Result<(ImageSet, layerlens::Image)> {
+    if inputs.is_empty() {
+        let set = Analyzer::new(read.options()?).analyze(&[name])?;
+        let image = match set.images.as_slice() {
+            [one] => one.clone(),
+            [] => return Err(layerlens::Error::Options(format!("{name}: no image")).into()),
+            many => {
+                return Err(layerlens::Error::Options(format!(
+                    "{name}: {} images; give a ref and the archive as input",
+                    many.len()
+                ))
+                .into())
+            }
+        };
+        return Ok((set, image));
+    }
+    let set = Analyzer::new(read.options()?).analyze(inputs)?;
+    let image = set
+        .find_image(name)
+        .cloned()
+        .ok_or_else(|| layerlens::Error::Options(format!("no image {name:?} in the inputs")))?;
+    Ok((set, image))
+}
+
+fn files(args: FilesArgs) -> anyhow::Result<()> {
+    use layerlens::forensics::files::{files, FileRow, FilesOptions};
+    use layerlens::present::files::{FilesFormat, FilesWriter};
+    size_pool(args.read.threads);
+    let mut opts = FilesOptions::default();
+    if let Some(n) = args.layer {
+        if n == 0 {
+            return Err(layerlens::Error::Options("--layer counts from 1".into()).into());
+        }
+        opts = opts.layer(n - 1);
+    }
+    if let Some(g) = &args.glob {
+        opts = opts.glob(g);
+    }
+    if let Some(s) = &args.min_size {
+        let bytes = layerlens::present::parse_size(s)
+            .with_context(|| format!("--min-size {s:?} is not a size like 1MB"))?;
+        opts = opts.min_size(bytes);
+    }
+    let (set, image) = set_and_image(&args.read, &args.image, &args.inputs)?;
+    let model = layerlens::model::SetModel::new(&set);
+    let index = model.image_index(&image).expect("an image of the set");
+    let base = args
+        .base
+        .as_deref()
+        .map(|b| layerlens::report::recommend::find(&set, b, "base image"))
+        .transpose()?
+        .and_then(|b| model.image_index(b));
+    let base_layers = layerlens::attribution::base_layers(&model, base)[index];
+    let format = match args.format {
+        Format::Table => FilesFormat::Table,
+        Format::Json => FilesFormat::JsonLines,
+        Format::Csv => FilesFormat::Csv,
+    };
+    let commands: Vec<Option<String>> = image.layers.iter().map(|l| l.created_by.clone()).collect();
+    emit(args.output.as_deref().map(std::path::Path::new), |w| {
+        let mut out = FilesWriter::new(format, args.width, w);
+        let (mut rows, mut bytes) = (0u64, 0u64);
+        let mut count = |r: &FileRow| {
+            rows += 1;
+            bytes += r.size;
+        };
+        match args.sort {
+            FilesSort::Path => files(&model, index, base_layers, &opts, |r| {
+                count(&r);
+                out.row(&r)
+                    .map_err(|e| layerlens::Error::io(Default::default(), e))
+            })?,
+            FilesSort::Size => {
+                let mut all: Vec<FileRow> = Vec::new();
+                files(&model, index, base_layers, &opts, |r| {
+                    all.push(r);
+                    Ok(())
+                })?;
+                all.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+                for r in &all {
+                    count(r);
+                    out.row(r)?;
+                }
+            }
+        }
+        out.finish(rows, bytes, &commands)?;
+        Ok(())
+    })
 }
 
 fn diff(args: DiffArgs) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@
 //! and format it; they compute nothing.
 
 pub mod attribution;
+pub mod files;
 pub mod forensics;
 pub mod html;
 #[cfg(test)]
