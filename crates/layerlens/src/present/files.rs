@@ -30,7 +30,7 @@ pub struct FilesWriter<W: Write> {
 
 enum Out<W: Write> {
     Plain(W),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 /// `drwxr-xr-x`-style mode of an entry.
@@ -88,11 +88,11 @@ impl<W: Write> FilesWriter<W> {
     /// A writer of `format` into `out`; `width` bounds the table's lines.
     pub fn new(format: FilesFormat, width: usize, out: W) -> Self {
         let out = match format {
-            FilesFormat::Csv => Out::Csv(
+            FilesFormat::Csv => Out::Csv(Box::new(
                 csv::WriterBuilder::new()
                     .terminator(csv::Terminator::CRLF)
                     .from_writer(out),
-            ),
+            )),
             _ => Out::Plain(out),
         };
         FilesWriter {
