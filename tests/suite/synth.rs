@@ -1,7 +1,7 @@
 //! The synthetic fleet generator: deterministic, and every format analyses to the same
 //! layer contents.
 
-use layerlens::synth::{generate, SynthFormat, SynthOptions};
+use layerlens_testtools::synth::{generate, SynthFormat, SynthOptions};
 
 use crate::common::{analyze, scratch};
 

@@ -351,8 +351,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn generate(args: GenerateArgs) -> anyhow::Result<()> {
-    use layerlens::synth::{self, SynthFormat, SynthOptions};
-    let scale = synth::parse_size(&args.scale)
+    use layerlens_testtools::synth::{self, SynthFormat, SynthOptions};
+    let scale = layerlens::present::parse_size(&args.scale)
         .with_context(|| format!("--scale {:?} is not a size like 100MB or 2GiB", args.scale))?;
     let format = SynthFormat::parse(&args.format).with_context(|| {
         format!(
