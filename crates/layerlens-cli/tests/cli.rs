@@ -361,3 +361,32 @@ fn every_analysing_command_takes_the_same_input_flags() {
     let o = run(&["explain", "--no-verify", "--path", "etc/passwd", &corrupt]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn generate_takes_a_shape_and_an_image_count() {
+    let dir = temp_dir("generate");
+    let out = dir.path().join("many.tar");
+    let out = out.to_str().unwrap();
+    let o = run(&[
+        "generate", "--shape", "many", "--images", "3", "--scale", "1MiB", "--format", "oci-zstd",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains(": 3 images, "), "{}", stderr(&o));
+    let o = run(&["analyze", "--format", "json", out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["totals"]["images"], 3);
+    let o = run(&["generate", "--shape", "nope", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("fleet, python-fleet, many"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["generate", "--images", "3", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--shape many"), "{}", stderr(&o));
+    let o = run(&["generate", "--help"]);
+    assert!(stdout(&o).contains("python-fleet"), "{}", stdout(&o));
+}

@@ -67,6 +67,7 @@ pub(crate) fn plan(scale: u64, seed: u64) -> Plan {
         })
         .collect();
     Plan {
+        scaled_layers: layers.len(),
         layers: layers.into_iter().map(LayerSpec::Fleet).collect(),
         images,
     }

@@ -1,32 +1,69 @@
 //! Deterministic synthetic image sets, for benchmarks and scale tests
 //! (`layerlens generate`).
 //!
-//! [`generate`] writes a realistic fleet of images as one archive: a dozen service
-//! images on a fat base (≈ 40 % of the bytes, three layers), two shared dependency
-//! layers, a second family of four images on a smaller base, and two orphan images.
-//! Most files are small (256 B – 64 KiB, log-uniform) and a few are large (1 – 32 MiB);
-//! a handful of large "shared objects" appear with identical content in several layers,
-//! and some app layers carry whiteouts.
+//! [`generate`] writes one archive of images in one of three shapes ([`SynthShape`]):
+//!
+//! - **`fleet`** (the default): a dozen service images on a fat base (≈ 40 % of the
+//!   bytes, three layers), two shared dependency layers, a second family of four images
+//!   on a smaller base, and two orphan images: 18 images, 37 layers. Most files are
+//!   small (256 B – 64 KiB, log-uniform) and a few are large (1 – 32 MiB); a handful of
+//!   large "shared objects" appear with identical content in several layers, and some
+//!   app layers carry whiteouts. Paths are synthetic (`usr/lib/libs-a/d0001/f000042.so`)
+//!   and there are no package databases. Its bytes are pinned: the same seed, scale and
+//!   format give the same archive as every earlier version.
+//! - **`python-fleet`**: shaped like a real fleet of Python services. 16 service images
+//!   on one fat base made like `python:3.11` (Debian bookworm): a Debian layer and a
+//!   build-dependencies layer, each with a dpkg database (`var/lib/dpkg/status`, a few
+//!   hundred stanzas over the two, and `var/lib/dpkg/info/<pkg>.list` listing the files
+//!   the layer holds: binaries, libraries, docs under `usr/share/doc`, man pages,
+//!   locales, headers under `usr/include`, `-dev` and gcc packages; merged-`/usr`
+//!   symlinks, hard links, a time-zone database), and a Python layer built like the
+//!   official image's (`usr/local/lib/python3.11`: small `.py` files, 2,700 at 1 GB,
+//!   each with its `__pycache__`, `lib-dynload`, headers, pip/setuptools/wheel with
+//!   their `RECORD`s).
+//!   Per service: a pip layer of small files (1,000–5,000 at 1 GB) with one
+//!   `<dist>-<version>.dist-info/RECORD` per distribution (real sha256 and sizes; a
+//!   different set of distributions per service, drawn from a few profiles, the same
+//!   versions shared by several services), which also leaves pip's cache under
+//!   `root/.cache/pip`; in half of the services a later layer deletes that cache (a
+//!   whiteout), and two replace the base's setuptools (an opaque directory); a
+//!   `node_modules` layer (`package.json` per package, scoped and nested packages,
+//!   `package-lock.json`) in a quarter of them; an app layer (two with the `.git`
+//!   directory nobody excluded); empty-layer history (`ENV`, `EXPOSE`, `CMD`). Two orphan images: an Alpine image with an apk database
+//!   and a distroless-style image with `var/lib/dpkg/status.d`. At `--scale 1GB`: 18
+//!   images, 62 layers, about 70,000 entries; at 100 MB about 30,000. The plan is made
+//!   again for smaller contents until its tar streams (headers and padding included)
+//!   take about `scale` bytes; below about 30 MB the fixed structure (a few hundred
+//!   packages, the standard library) makes the set larger than asked.
+//! - **`many`** (`images` N): N images on three bases made like the `python-fleet` base
+//!   (the Debian layer; Debian + Python; Debian + build dependencies + Python: the same
+//!   Python layer on two parents), each with one small own layer (a few files, a few KB
+//!   to 1 MB). The base layers, which take `scale` bytes, are generated once, so a
+//!   thousand images take seconds.
 //!
 //! File contents mix incompressible bytes with text-like runs, so gzip and zstd layers
-//! compress about as much as real ones.
+//! compress about as much as real ones; databases and metadata are real-looking text.
 //! The same [`SynthOptions`] always produce byte-identical archives. Layers are never
 //! held in memory: uncompressed layers are generated twice (once to learn their digest
 //! and size, once into the archive), compressed ones are written to a temporary file
 //! next to the output and copied in.
 //!
 //! ```no_run
-//! use layerlens_testtools::synth::{generate, SynthFormat, SynthOptions};
+//! use layerlens_testtools::synth::{generate, SynthFormat, SynthOptions, SynthShape};
 //!
 //! let scale = layerlens::present::parse_size("100MB").unwrap();
-//! let opts = SynthOptions::new(scale, SynthFormat::Docker25);
+//! let mut opts = SynthOptions::new(scale, SynthFormat::Docker25);
+//! opts.shape = SynthShape::PythonFleet;
 //! let summary = generate(std::path::Path::new("fleet.tar"), &opts)?;
 //! println!("{} images, {} files", summary.images, summary.files);
 //! # Ok::<(), layerlens::Error>(())
 //! ```
 
+mod catalog;
 mod content;
 mod fleet;
+mod python;
+mod tree;
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -99,6 +136,46 @@ impl SynthFormat {
     }
 }
 
+/// What the image set looks like (see the [module documentation](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SynthShape {
+    /// The default mixed fleet with synthetic paths (pinned bytes).
+    #[default]
+    Fleet,
+    /// Python services on a Debian + Python base, with package databases.
+    PythonFleet,
+    /// This many images, each one small layer on one of three shared bases.
+    Many {
+        /// Number of images.
+        images: usize,
+    },
+}
+
+impl SynthShape {
+    /// The shape names [`SynthShape::parse`] accepts.
+    pub const NAMES: [&'static str; 3] = ["fleet", "python-fleet", "many"];
+
+    /// Parse a shape name; `images` is the image count of `many` (ignored otherwise).
+    pub fn parse(name: &str, images: usize) -> Option<SynthShape> {
+        match name {
+            "fleet" => Some(SynthShape::Fleet),
+            "python-fleet" => Some(SynthShape::PythonFleet),
+            "many" => Some(SynthShape::Many { images }),
+            _ => None,
+        }
+    }
+
+    /// The name [`SynthShape::parse`] accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            SynthShape::Fleet => "fleet",
+            SynthShape::PythonFleet => "python-fleet",
+            SynthShape::Many { .. } => "many",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LayerCompression {
     None,
@@ -109,24 +186,28 @@ enum LayerCompression {
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynthOptions {
-    /// Approximate uncompressed bytes of all distinct layers together.
+    /// Approximate uncompressed bytes of all distinct layers together (for `many`: of
+    /// the base layers; the images' own layers come on top).
     pub scale: u64,
     /// Archive layout.
     pub format: SynthFormat,
-    /// Seed: the same seed, scale and format give the same bytes.
+    /// Seed: the same seed, scale, shape and format give the same bytes.
     pub seed: u64,
     /// Worker threads for generating and compressing layers; 0 means one per core.
     pub threads: usize,
+    /// The shape of the image set.
+    pub shape: SynthShape,
 }
 
 impl SynthOptions {
-    /// Options with the default seed and one thread per core.
+    /// Options for the default shape, with the default seed and one thread per core.
     pub fn new(scale: u64, format: SynthFormat) -> SynthOptions {
         SynthOptions {
             scale,
             format,
             seed: 0x1a7e_51e5,
             threads: 0,
+            shape: SynthShape::Fleet,
         }
     }
 }
@@ -150,6 +231,9 @@ pub struct SynthSummary {
     pub archive_bytes: u64,
 }
 
+/// The most images `many` makes.
+pub const MAX_IMAGES: usize = 100_000;
+
 // ---------------------------------------------------------------------------------
 // Plans
 // ---------------------------------------------------------------------------------
@@ -164,18 +248,22 @@ pub(crate) struct LayerCounts {
 pub(crate) enum LayerSpec {
     /// The default shape's seeded layer.
     Fleet(fleet::LayerPlan),
+    /// A layer planned entry by entry.
+    Tree(tree::TreeLayer),
 }
 
 impl LayerSpec {
     fn bytes(&self) -> u64 {
         match self {
             LayerSpec::Fleet(p) => p.bytes(),
+            LayerSpec::Tree(t) => t.bytes(),
         }
     }
 
     fn write(&self, w: &mut dyn Write) -> io::Result<LayerCounts> {
         match self {
             LayerSpec::Fleet(p) => p.write(w),
+            LayerSpec::Tree(t) => t.write(w),
         }
     }
 }
@@ -192,6 +280,77 @@ pub(crate) struct ImagePlan {
 pub(crate) struct Plan {
     pub(crate) layers: Vec<LayerSpec>,
     pub(crate) images: Vec<ImagePlan>,
+    /// How many of the first layers the scale is the size of (all of them but the
+    /// images' own layers in `many`).
+    pub(crate) scaled_layers: usize,
+}
+
+impl Plan {
+    /// About how many bytes the tar streams of the scaled layers take.
+    fn estimated_tar_bytes(&self) -> u64 {
+        self.layers[..self.scaled_layers]
+            .iter()
+            .map(|l| match l {
+                LayerSpec::Fleet(p) => p.bytes(),
+                LayerSpec::Tree(t) => t.estimated_tar_bytes(),
+            })
+            .sum()
+    }
+
+    /// Drop the layers no image uses (a base nobody picked), keeping the order.
+    fn without_unused_layers(mut self) -> Plan {
+        let used: std::collections::BTreeSet<usize> = self
+            .images
+            .iter()
+            .flat_map(|i| i.layers.iter().copied())
+            .collect();
+        if used.len() == self.layers.len() {
+            return self;
+        }
+        let mut new_index = vec![usize::MAX; self.layers.len()];
+        let mut kept = Vec::with_capacity(used.len());
+        let mut scaled = 0;
+        for (i, layer) in std::mem::take(&mut self.layers).into_iter().enumerate() {
+            if used.contains(&i) {
+                new_index[i] = kept.len();
+                kept.push(layer);
+                scaled += usize::from(i < self.scaled_layers);
+            }
+        }
+        for img in &mut self.images {
+            for l in &mut img.layers {
+                *l = new_index[*l];
+            }
+        }
+        Plan {
+            layers: kept,
+            images: self.images,
+            scaled_layers: scaled,
+        }
+    }
+
+    /// Plan with `build` so that the scaled layers take about `scale` bytes of tar:
+    /// planned sizes are file contents, and headers, padding and directories add to
+    /// them (a lot, with tens of thousands of small files), so the plan is made again
+    /// for a smaller content size, at most three times and never below a quarter.
+    fn calibrated(scale: u64, build: impl Fn(u64) -> Plan) -> Plan {
+        let mut content = scale;
+        let mut plan = build(content);
+        for _ in 0..3 {
+            let tar = plan.estimated_tar_bytes().max(1);
+            if tar.abs_diff(scale) <= scale / 50 {
+                break;
+            }
+            let next =
+                ((content as f64 * scale as f64 / tar as f64) as u64).clamp(scale / 4, scale);
+            if next == content {
+                break;
+            }
+            content = next;
+            plan = build(content);
+        }
+        plan
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -301,6 +460,13 @@ pub fn generate(out: &Path, opts: &SynthOptions) -> Result<SynthSummary> {
             opts.scale
         )));
     }
+    if let SynthShape::Many { images } = opts.shape {
+        if !(1..=MAX_IMAGES).contains(&images) {
+            return Err(Error::Options(format!(
+                "{images} images: many makes 1 to {MAX_IMAGES}"
+            )));
+        }
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
@@ -315,7 +481,16 @@ pub fn generate(out: &Path, opts: &SynthOptions) -> Result<SynthSummary> {
         fs::create_dir_all(&temp_dir).map_err(io_err)?;
     }
     let result = pool.install(|| {
-        let plan = fleet::plan(opts.scale, opts.seed);
+        let plan = match opts.shape {
+            SynthShape::Fleet => fleet::plan(opts.scale, opts.seed),
+            SynthShape::PythonFleet => {
+                Plan::calibrated(opts.scale, |s| python::python_fleet(s, opts.seed))
+            }
+            SynthShape::Many { images } => {
+                Plan::calibrated(opts.scale, |s| python::many(s, opts.seed, images))
+            }
+        }
+        .without_unused_layers();
         // Largest first, so the biggest layer does not start last.
         let mut order: Vec<usize> = (0..plan.layers.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(plan.layers[i].bytes()));
