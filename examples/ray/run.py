@@ -185,9 +185,9 @@ def _finish(work, name, attempt, cmd, code, err, what):
         tail = err.strip()
         if len(tail) > 4000:
             tail = "..." + tail[-4000:]
-        msg = "%s: `%s` exited with %d on %s: %s" % (
+        msg = "%s: `layerlens %s` exited with %d on %s: %s" % (
             what,
-            " ".join(cmd[:4]) + " ...",
+            cmd[1],
             code,
             socket.gethostname(),
             tail or "(no message)",
@@ -323,6 +323,7 @@ def parse_args(argv):
     p.add_argument("--work-dir", metavar="DIR", help="partials and intermediate files (default: a new directory in $TMPDIR)")
     p.add_argument("--keep-work", action="store_true", help="keep the work directory after success")
     p.add_argument("--threads", type=int, default=1, metavar="C", help="CPUs per shard task (Ray num_cpus and layerlens -j; default 1)")
+    p.add_argument("--merge-cpus", type=int, default=1, metavar="M", help="CPUs a merge task asks Ray for (default 1)")
     p.add_argument("--retries", type=int, default=3, metavar="R", help="Ray retries per task (default 3)")
     p.add_argument("--local-cpus", type=int, metavar="N", help="CPUs of the local Ray instance (default: all)")
     p.add_argument("--inject-kill-shard", type=int, metavar="K", help=argparse.SUPPRESS)
@@ -335,8 +336,8 @@ def parse_args(argv):
         p.error("no inputs")
     if a.fan_in < 2:
         p.error("--fan-in must be at least 2")
-    if (a.shards is not None and a.shards < 1) or a.shard_size < 1 or a.threads < 1 or a.retries < 0:
-        p.error("--shards, --shard-size and --threads must be positive, --retries not negative")
+    if (a.shards is not None and a.shards < 1) or a.shard_size < 1 or a.threads < 1 or a.merge_cpus < 1 or a.retries < 0:
+        p.error("--shards, --shard-size, --threads and --merge-cpus must be positive, --retries not negative")
     a.inputs = inputs
     return a
 
@@ -484,8 +485,9 @@ def drive(ray, a, work, shards, plan, binary, cwd, cache, t_init):
     )
 
     remote_opts = dict(max_retries=a.retries, retry_exceptions=True)
-    analyse = ray.remote(num_cpus=a.threads, **remote_opts)(analyse_shard)
-    merge = ray.remote(num_cpus=1, **remote_opts)(merge_partials)
+    # SPREAD: shards go to every node (they are I/O-heavy and independent); merges wherever.
+    analyse = ray.remote(num_cpus=a.threads, scheduling_strategy="SPREAD", **remote_opts)(analyse_shard)
+    merge = ray.remote(num_cpus=a.merge_cpus, **remote_opts)(merge_partials)
 
     # Submit the whole graph at once: Ray starts a merge as soon as its inputs are done.
     refs = {}
@@ -529,7 +531,7 @@ def drive(ray, a, work, shards, plan, binary, cwd, cache, t_init):
         log("interrupted; work directory kept: %s" % work)
         sys.exit(130)
     progress.scan()
-    progress.line(force=True)
+    progress.line()
 
     final = ray.get(final_ref)
     copy_out(final["path"], a.out)

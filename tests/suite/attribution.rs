@@ -175,9 +175,10 @@ fn explain_a_path_through_a_symlinked_directory() {
     let set = Analyzer::new(Options::default())
         .analyze(&[fixture("attribution.tar")])
         .unwrap();
-    let bases = layerlens::attribution::base_layers(&set, None);
+    let model = layerlens::model::SetModel::new(&set);
+    let bases = layerlens::attribution::base_layers(&model, None);
     let found =
-        layerlens::forensics::explain::explain(&set, "/lib/x86_64-linux-gnu/libc.so.6", &bases);
+        layerlens::forensics::explain::explain(&model, "/lib/x86_64-linux-gnu/libc.so.6", &bases);
     assert_eq!(found.len(), 2, "debian and pyapp");
     let e = &found[0];
     assert_eq!(e.path, "usr/lib/x86_64-linux-gnu/libc.so.6");
@@ -185,7 +186,7 @@ fn explain_a_path_through_a_symlinked_directory() {
     assert_eq!(e.owner.as_ref().unwrap().name, "libc6");
     assert_eq!(e.kind, Some(layerlens::attribution::Kind::OsPackages));
     let lists = layerlens::forensics::explain::explain(
-        &set,
+        &model,
         "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
         &bases,
     );

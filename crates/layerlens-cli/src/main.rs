@@ -246,6 +246,45 @@ impl std::fmt::Display for RulesFailed {
 
 impl std::error::Error for RulesFailed {}
 
+/// `--table NAME`: one of the report's tables. The help lists them and an unknown name
+/// is a usage error that names them, both from `present::text::TABLE_NAMES`.
+#[derive(Debug, Clone, Copy)]
+struct TableName;
+
+impl clap::builder::TypedValueParser for TableName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let names = layerlens::present::text::TABLE_NAMES;
+        match value.to_str() {
+            Some(name) if names.contains(&name) => Ok(name.to_string()),
+            _ => Err(cmd.clone().error(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "--table: no table {:?}; tables: {}",
+                    value.to_string_lossy(),
+                    names.join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            layerlens::present::text::TABLE_NAMES
+                .iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
     Table,
@@ -284,11 +323,9 @@ struct AnalyzeArgs {
     /// Exact byte counts instead of human units.
     #[arg(long)]
     bytes: bool,
-    /// With `--format csv`, only this table (images, layers, ledger, families,
-    /// near_shared, waste, top_waste, duplicates, by_origin, by_kind, packages,
-    /// recommendations, reclaimable); without it, every table, each with a leading
-    /// `table` column, separated by blank lines.
-    #[arg(long, value_name = "NAME")]
+    /// With `--format csv`, only this table; without it, every table, each with a
+    /// leading `table` column, separated by blank lines.
+    #[arg(long, value_name = "NAME", value_parser = TableName)]
     table: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -322,6 +359,9 @@ struct MergeArgs {
     /// stages).
     #[arg(long, value_name = "OUT.json")]
     partial: Option<std::path::PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
 }
 
 fn main() -> ExitCode {
@@ -443,13 +483,15 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     }
     let set = result?;
     if let Some(out) = &args.partial {
-        return write_file(out, &set.to_partial_json());
+        return emit(Some(out), |w| Ok(set.write_partial_json(w)?));
     }
-    let attribution = layerlens::AttributionOptions {
-        base: args.base.clone(),
-        in_use,
-    };
-    let report = Report::with_attribution(&set, &attribution)?;
+    let mut report_opts = layerlens::ReportOptions::default()
+        .in_use(in_use)
+        .threads(args.read.threads);
+    if let Some(base) = &args.base {
+        report_opts = report_opts.base(base);
+    }
+    let report = Report::build(&set, &report_opts)?;
     let render = Render {
         format: args.format,
         width: args.width,
@@ -459,11 +501,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         color: args.color,
         to_file: args.output.is_some(),
     };
-    let text = render.report(&report)?;
-    match &args.output {
-        Some(path) => write_file(path, &text),
-        None => print(&text),
-    }
+    emit(args.output.as_deref().map(std::path::Path::new), |w| {
+        render.write(&report, w)
+    })
 }
 
 /// How a report is printed: shared by `analyze` and `merge`.
@@ -478,16 +518,25 @@ struct Render {
 }
 
 impl Render {
-    fn report(&self, report: &Report) -> anyhow::Result<String> {
+    fn write(&self, report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+        if self.format == Format::Json {
+            // Streamed: a large report is never held as one string.
+            report.write_json(w)?;
+            return Ok(());
+        }
+        let text = self.text(report)?;
+        w.write_all(text.as_bytes())?;
+        Ok(())
+    }
+
+    fn text(&self, report: &Report) -> anyhow::Result<String> {
         Ok(match self.format {
             Format::Json => report.to_json(),
             Format::Csv => {
-                let v = serde_json::to_value(report)?;
-                layerlens::present::text::render_csv(&v, self.top, self.table.as_deref())
+                layerlens::present::text::render_csv(report, self.top, self.table.as_deref())
                     .map_err(layerlens::Error::Options)?
             }
             Format::Table => {
-                let v = serde_json::to_value(report)?;
                 let color = match self.color {
                     ColorChoice::Always => true,
                     ColorChoice::Never => false,
@@ -503,7 +552,7 @@ impl Render {
                     exact_bytes: self.bytes,
                     color,
                 };
-                layerlens::present::text::render_text(&v, self.top, &o)
+                layerlens::present::text::render_text(report, self.top, &o)
             }
         })
     }
@@ -519,7 +568,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<()> {
     }
     let set = ImageSet::merge(parts);
     if let Some(out) = &args.partial {
-        return write_file(out, &set.to_partial_json());
+        return emit(Some(out), |w| Ok(set.write_partial_json(w)?));
     }
     let render = Render {
         format: args.format,
@@ -530,16 +579,55 @@ fn merge(args: MergeArgs) -> anyhow::Result<()> {
         color: ColorChoice::Auto,
         to_file: false,
     };
-    print(&render.report(&Report::new(&set))?)
+    let report = Report::build(
+        &set,
+        &layerlens::ReportOptions::default().threads(args.threads),
+    )?;
+    emit(None, |w| render.write(&report, w))
 }
 
 fn write_file(path: impl AsRef<std::path::Path>, text: &str) -> anyhow::Result<()> {
-    let path = path.as_ref();
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    emit(Some(path.as_ref()), |w| Ok(w.write_all(text.as_bytes())?))
+}
+
+/// Write to `path` (or standard output) through `write`, buffered. A file is written
+/// aside and renamed over: a run stopped midway never leaves half a file where a
+/// complete one is expected (a partial result another step reads, say).
+fn emit(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(path) = path else {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        write(&mut out)?;
+        out.flush().context("writing to standard output")?;
+        return Ok(());
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    // A temporary file is private (0600); the output is an ordinary file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .with_context(|| format!("writing {}", path.display()))?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut tmp);
+        write(&mut out).with_context(|| format!("writing {}", path.display()))?;
+        out.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }
 
 fn report(args: ReportArgs) -> anyhow::Result<()> {
-    let v = match &args.from_json {
+    let report = match &args.from_json {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
             let v: serde_json::Value = serde_json::from_str(&text)
@@ -553,26 +641,46 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
                 ))
                 .into());
             }
-            v
+            serde_json::from_str::<Report>(&text).map_err(|e| {
+                layerlens::Error::Options(format!("{path}: not a layerlens/v1 report: {e}"))
+            })?
         }
         None => {
-            let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
-            let report = Report::new(&set);
-            layerlens::present::html::report_value(&report, &set)
+            let opts = args.read.options()?;
+            let threads = opts.threads;
+            let set = Analyzer::new(opts).analyze(&args.inputs)?;
+            Report::build(
+                &set,
+                &layerlens::ReportOptions::default()
+                    .top_dirs(true)
+                    .threads(threads),
+            )?
         }
     };
-    write_file(&args.html, &layerlens::present::html::render(&v))
+    write_file(&args.html, &layerlens::present::html::render(&report))
+}
+
+/// The library's model queries (explain, diff) run on the calling thread pool: size it
+/// as `-j` says.
+fn size_pool(threads: usize) {
+    // Only fails when a pool already exists, which then stays as it is.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
 }
 
 fn explain(args: ExplainArgs) -> anyhow::Result<()> {
+    size_pool(args.read.threads);
     let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
+    let model = layerlens::model::SetModel::new(&set);
     let base = args
         .base
         .as_deref()
-        .map(|b| layerlens::report::recommend::find(&set, b, "--base"))
-        .transpose()?;
-    let bases = layerlens::attribution::base_layers(&set, base);
-    let found = layerlens::forensics::explain::explain(&set, &args.path, &bases);
+        .map(|b| layerlens::report::recommend::find(&set, b, "base image"))
+        .transpose()?
+        .and_then(|b| model.image_index(b));
+    let bases = layerlens::attribution::base_layers(&model, base);
+    let found = layerlens::forensics::explain::explain(&model, &args.path, &bases);
     let text = match args.format {
         Format::Json => json_line(&found)?,
         Format::Csv => layerlens::present::attribution::explain_csv(&found),
@@ -604,6 +712,7 @@ fn print(text: &str) -> anyhow::Result<()> {
 }
 
 fn diff(args: DiffArgs) -> anyhow::Result<()> {
+    size_pool(args.read.threads);
     let (set, a, b) = if args.inputs.is_empty() {
         let set = Analyzer::new(args.read.options()?).analyze(&[&args.a, &args.b])?;
         let only = |input: &str| -> anyhow::Result<layerlens::Image> {
@@ -634,7 +743,9 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
         let (a, b) = (find(&args.a)?, find(&args.b)?);
         (set, a, b)
     };
-    let d = layerlens::forensics::diff::diff(&set, &a, &b);
+    let model = layerlens::model::SetModel::new(&set);
+    let index = |i: &layerlens::Image| model.image_index(i).expect("an image of the set");
+    let d = layerlens::forensics::diff::diff(&model, index(&a), index(&b));
     let text = match args.format {
         Format::Json => json_line(&d)?,
         Format::Table => layerlens::present::forensics::diff_table(&d, args.width),
@@ -720,7 +831,10 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
         .into());
     }
     let set = Analyzer::new(args.read.options()?).analyze(&args.inputs)?;
-    let report = Report::new(&set);
+    let report = Report::build(
+        &set,
+        &layerlens::ReportOptions::default().threads(args.read.threads),
+    )?;
     let results = layerlens::report::check::check(&report, &t);
     let text = match args.format {
         Format::Json => json_line(&results)?,

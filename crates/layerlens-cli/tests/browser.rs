@@ -166,9 +166,8 @@ fn a_script_error_shows_in_the_status() {
     let Some(browser) = chromium() else { return };
     let tmp = temp_dir("browser-broken");
     let dir = tmp.path();
-    let json = dir.join("broken.json");
-    std::fs::write(&json, r#"{"schema": "layerlens/v1", "images": 5}"#).unwrap();
     let html = dir.join("report.html");
+    let json = repo_root().join("testdata/reports/attribution.json");
     run_ok(&[
         "report",
         "--html",
@@ -176,6 +175,15 @@ fn a_script_error_shows_in_the_status() {
         "--from-json",
         json.to_str().unwrap(),
     ]);
+    // `report` refuses a document that is not a layerlens/v1 report, so break the data
+    // embedded in a good page: the script then fails while drawing.
+    let page = std::fs::read_to_string(&html).unwrap();
+    let (head, rest) = page.split_once("id=\"report-data\">").unwrap();
+    let (_, tail) = rest.split_once("</script>").unwrap();
+    let broken = format!(
+        "{head}id=\"report-data\">{{\"schema\": \"layerlens/v1\", \"images\": 5}}</script>{tail}"
+    );
+    std::fs::write(&html, broken).unwrap();
     let dom = dump_dom(&browser, &html, dir);
     assert!(status(&dom).starts_with("error: "), "{}", status(&dom));
 }

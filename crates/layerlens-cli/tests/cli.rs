@@ -198,6 +198,36 @@ fn analyze_csv_tables_output_file_and_exact_bytes() {
     assert!(!text.contains('\x1b'));
 }
 
+/// The `--table` help lists exactly the tables the library builds, and each is
+/// accepted (the list in the help once drifted from the tables that exist).
+#[test]
+fn every_table_in_the_help_exists() {
+    let help = stdout(&run(&["analyze", "--help"]));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    let after = help
+        .split("--table <NAME>")
+        .nth(1)
+        .expect("--table in the help");
+    let listed = after
+        .split("[possible values: ")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .expect("the help lists the tables");
+    let listed: Vec<&str> = listed.split(", ").collect();
+    assert_eq!(listed, layerlens::present::text::TABLE_NAMES);
+    for name in listed {
+        let o = run(&[
+            "analyze",
+            "--format",
+            "csv",
+            "--table",
+            name,
+            &fixture("forensics.tar"),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+    }
+}
+
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let plain = stdout(&run(&["analyze", &fixture("forensics.tar")]));
@@ -268,7 +298,15 @@ fn report_writes_a_self_contained_html_file() {
         json.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    std::fs::write(&json, "{}").unwrap();
+    // A saved report that carries `top_dirs` draws them.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        v["images"][0].get("top_dirs").is_none(),
+        "analyze writes no top_dirs"
+    );
+    v["images"][0]["top_dirs"] = serde_json::json!([{"path": "saved", "size": 7, "files": 1}]);
+    std::fs::write(&json, v.to_string()).unwrap();
     let o = run(&[
         "report",
         "--html",
@@ -276,7 +314,21 @@ fn report_writes_a_self_contained_html_file() {
         "--from-json",
         json.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("\"top_dirs\":[{\"files\":1,\"path\":\"saved\",\"size\":7}]"));
+    for bad in ["{}", r#"{"schema": "layerlens/v1", "images": 5}"#] {
+        std::fs::write(&json, bad).unwrap();
+        let o = run(&[
+            "report",
+            "--html",
+            html.to_str().unwrap(),
+            "--from-json",
+            json.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains("not a layerlens"), "{}", stderr(&o));
+    }
 }
 
 #[cfg(unix)]

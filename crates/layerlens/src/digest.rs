@@ -1,6 +1,7 @@
 //! Digests: the `algorithm:hex` strings of the OCI spec, and the fast per-file content digest.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -9,9 +10,10 @@ use sha2::{Digest as _, Sha256};
 ///
 /// Kept as a string so that digests of other algorithms found in metadata survive a
 /// round trip; [`Digest::sha256_hex`] gives the hex part when the algorithm is sha256.
+/// Shared, not copied, when cloned: a report names the same layers in every image.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Digest(String);
+pub struct Digest(Arc<str>);
 
 impl Digest {
     /// Parse `algorithm:encoded`. Returns `None` unless both parts are non-empty and the
@@ -36,17 +38,17 @@ impl Digest {
         {
             return None;
         }
-        Some(Digest(s.to_string()))
+        Some(Digest(s.into()))
     }
 
     /// A sha256 digest from its 32 bytes.
     pub fn from_sha256(bytes: &[u8; 32]) -> Digest {
-        Digest(format!("sha256:{}", hex::encode(bytes)))
+        Digest(format!("sha256:{}", hex::encode(bytes)).into())
     }
 
     /// A sha256 digest from 64 lowercase hex characters.
     pub fn from_sha256_hex(hex: &str) -> Option<Digest> {
-        is_sha256_hex(hex).then(|| Digest(format!("sha256:{hex}")))
+        is_sha256_hex(hex).then(|| Digest(format!("sha256:{hex}").into()))
     }
 
     /// The sha256 of `data`.

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 /// Where in the inputs an error happened: the input, and where known the archive
 /// member, the layer and the image.
@@ -137,17 +138,22 @@ impl fmt::Display for DigestSubject {
 }
 
 /// Everything that can go wrong in layerlens.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone` (sources are shared behind [`Arc`]), so that an error met once while
+/// reading a layer several images share keeps its variant wherever it is reported.
+/// Like every well-behaved error, the message does not repeat its source: print the
+/// chain (`{:#}` with anyhow) to see it.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Reading failed at the operating-system level.
-    #[error("{at}: read error: {source}")]
+    #[error("{at}: read error")]
     Io {
         /// Where.
         at: Location,
         /// The underlying error.
         #[source]
-        source: io::Error,
+        source: Arc<io::Error>,
     },
     /// A digest computed from the bytes differs from the one the metadata promised.
     #[error("{at}: {subject} mismatch: expected {expected}, found {found}")]
@@ -180,13 +186,13 @@ pub enum Error {
         reason: String,
     },
     /// A JSON document (manifest, index, config) could not be parsed.
-    #[error("{at}: invalid JSON: {source}")]
+    #[error("{at}: invalid JSON")]
     Json {
         /// Where.
         at: Location,
         /// The parser's error.
         #[source]
-        source: serde_json::Error,
+        source: Arc<serde_json::Error>,
     },
     /// Metadata names a member the input does not contain.
     #[error("{at}: refers to {missing:?}, which the input does not contain")]
@@ -223,6 +229,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// An [`Error::Io`] at `at`.
+    pub fn io(at: Location, source: io::Error) -> Self {
+        Error::Io {
+            at,
+            source: Arc::new(source),
+        }
+    }
+
+    /// An [`Error::Json`] at `at`.
+    pub fn json(at: Location, source: serde_json::Error) -> Self {
+        Error::Json {
+            at,
+            source: Arc::new(source),
+        }
+    }
+
     /// True for integrity failures: digests or sizes that do not match the metadata.
     /// A command-line tool exits 1 for these and 2 for every other error.
     pub fn is_integrity(&self) -> bool {
@@ -296,7 +318,7 @@ impl Error {
                 at,
                 reason: err.to_string(),
             },
-            _ => Error::Io { at, source: err },
+            _ => Error::io(at, err),
         }
     }
 }

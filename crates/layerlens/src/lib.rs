@@ -73,5 +73,6 @@ pub use read::manifest::{ArchiveFormat, History, ImageConfig, RootFs};
 pub use read::partial::PARTIAL_SCHEMA;
 pub use report::recommend::AttributionOptions;
 pub use report::{
-    ImageReport, LayerEntry, LayerPackage, Report, SetDuplicates, Totals, WasteEntry, SCHEMA, TOP_N,
+    DirSize, ImageReport, LayerEntry, LayerPackage, Report, ReportOptions, SetDuplicates, Totals,
+    WasteEntry, SCHEMA, TOP_N,
 };

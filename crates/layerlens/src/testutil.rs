@@ -125,3 +125,16 @@ pub(crate) fn set(images: &[(&str, Vec<Vec<Spec>>)]) -> ImageSet {
 pub(crate) fn image<'a>(set: &'a ImageSet, name: &str) -> &'a Image {
     set.find_image(name).expect("image in test set")
 }
+
+/// The report of a test set.
+pub(crate) fn report(set: &ImageSet) -> crate::Report {
+    crate::Report::new(set)
+}
+
+/// The report's entry for the image with this ref.
+pub(crate) fn image_report<'r>(r: &'r crate::Report, name: &str) -> &'r crate::ImageReport {
+    r.images
+        .iter()
+        .find(|i| i.refs.iter().any(|x| x == name))
+        .expect("image in test report")
+}

@@ -450,10 +450,7 @@ fn first_pass(spec: &LayerSpec, comp: LayerCompression, temp: PathBuf) -> io::Re
 /// Write a synthetic image set to `out`. See the [module documentation](self).
 pub fn generate(out: &Path, opts: &SynthOptions) -> Result<SynthSummary> {
     let at = Location::new(out.to_string_lossy());
-    let io_err = |e: io::Error| Error::Io {
-        at: at.clone(),
-        source: e,
-    };
+    let io_err = |e: io::Error| Error::io(at.clone(), e);
     if opts.scale < (1 << 20) {
         return Err(Error::Options(format!(
             "scale {} is too small: at least 1 MiB",

@@ -7,10 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
-use crate::forensics::waste::{replay, Visible};
-use crate::model::chain::image_chain_ids;
-use crate::read::analyzer::{Image, ImageSet};
-use crate::read::layer::EntryKind;
+use crate::model::{FinalFs, SetModel};
+use crate::read::layer::{EntryKind, FileRecord};
 
 /// One side of a diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,35 +106,33 @@ pub struct ImageDiff {
     pub commands: Vec<CommandEffect>,
 }
 
-fn side(set: &ImageSet, img: &Image, final_size: u64) -> DiffSide {
+fn side(m: &SetModel<'_>, image: usize, final_size: u64) -> DiffSide {
+    let img = &m.images()[image];
     DiffSide {
         id: img.id.clone(),
         name: img.name(),
-        size: img
-            .layers
-            .iter()
-            .map(|l| set.layers.get(&l.diff_id).map_or(0, |r| r.content_size))
-            .sum(),
+        size: m.image_size(image),
         final_size,
     }
 }
 
-fn layers_of(set: &ImageSet, img: &Image, keep: impl Fn(&Digest) -> bool) -> Vec<DiffLayer> {
-    img.layers
+fn layers_of(m: &SetModel<'_>, image: usize, keep: impl Fn(&Digest) -> bool) -> Vec<DiffLayer> {
+    m.images()[image]
+        .layers
         .iter()
+        .zip(m.image_layers(image))
         .enumerate()
-        .filter(|(_, l)| keep(&l.diff_id))
-        .map(|(i, l)| DiffLayer {
+        .filter(|(_, (l, _))| keep(&l.diff_id))
+        .map(|(i, (l, layer))| DiffLayer {
             index: i as u64,
             diff_id: l.diff_id.clone(),
-            content_size: set.layers.get(&l.diff_id).map_or(0, |r| r.content_size),
+            content_size: m.content_size(layer),
             created_by: l.created_by.clone(),
         })
         .collect()
 }
 
-fn same(a: &Visible<'_>, b: &Visible<'_>) -> bool {
-    let (x, y) = (a.record, b.record);
+fn same(x: &FileRecord, y: &FileRecord) -> bool {
     x.kind == y.kind
         && x.size == y.size
         && x.digest == y.digest
@@ -144,59 +140,64 @@ fn same(a: &Visible<'_>, b: &Visible<'_>) -> bool {
         && x.mode == y.mode
 }
 
-/// Diff two images of a set.
-pub fn diff(set: &ImageSet, a: &Image, b: &Image) -> ImageDiff {
-    let ra = replay(set, a);
-    let rb = replay(set, b);
-    let ca = image_chain_ids(a);
-    let cb = image_chain_ids(b);
-    let common = ca.iter().zip(&cb).take_while(|(x, y)| x == y).count();
-    let in_a: HashSet<&Digest> = a.layers.iter().map(|l| &l.diff_id).collect();
-    let in_b: HashSet<&Digest> = b.layers.iter().map(|l| &l.diff_id).collect();
+fn size(r: &FileRecord) -> u64 {
+    if r.kind == EntryKind::Regular {
+        r.size
+    } else {
+        0
+    }
+}
+
+/// Diff two images of a set, given by their index in the set's order.
+pub fn diff(m: &SetModel<'_>, a: usize, b: usize) -> ImageDiff {
+    let (ra, rb) = rayon::join(|| FinalFs::new(m, a), || FinalFs::new(m, b));
+    let (ia, ib) = (&m.images()[a], &m.images()[b]);
+    let common = m.tree().common_prefix(a, b);
+    let in_a: HashSet<&Digest> = ia.layers.iter().map(|l| &l.diff_id).collect();
+    let in_b: HashSet<&Digest> = ib.layers.iter().map(|l| &l.diff_id).collect();
     // Where B hid each path it no longer shows.
-    let hidden_in_b: HashMap<&str, usize> =
-        rb.events.iter().map(|e| (e.path, e.hidden_by)).collect();
+    let hidden_in_b: HashMap<u32, u32> = rb.hidden.iter().map(|e| (e.path, e.hidden_by)).collect();
+    let (oa, ob) = (ra.overlay(), rb.overlay());
+    let paths = m.paths();
     let mut files = Vec::new();
-    let skip = |v: &Visible<'_>| v.record.kind == EntryKind::Directory;
-    for (path, va) in ra.files.iter() {
-        let va = &va;
+    let skip = |r: &FileRecord| r.kind == EntryKind::Directory;
+    for (pid, at) in oa.visible() {
+        let va = oa.record(at);
         if skip(va) {
             continue;
         }
-        match rb.files.get(path) {
+        let path = paths.path(pid).to_string();
+        match ob.get(pid) {
             None => files.push(FileChange {
-                path: path.to_string(),
+                path,
                 change: Change::Removed,
-                old_size: va.size(),
+                old_size: size(va),
                 new_size: 0,
-                layer: hidden_in_b.get(path).map(|&k| k as u64),
+                layer: hidden_in_b.get(&pid).map(|&k| k as u64),
             }),
-            Some(vb) if !same(va, &vb) => files.push(FileChange {
-                path: path.to_string(),
-                change: Change::Changed,
-                old_size: va.size(),
-                new_size: vb.size(),
-                layer: Some(vb.layer as u64),
-            }),
-            Some(vb) if skip(&vb) => files.push(FileChange {
-                path: path.to_string(),
-                change: Change::Removed,
-                old_size: va.size(),
-                new_size: 0,
-                layer: Some(vb.layer as u64),
-            }),
-            _ => {}
+            Some(bt) => {
+                let vb = ob.record(bt);
+                if !same(va, vb) {
+                    files.push(FileChange {
+                        path,
+                        change: Change::Changed,
+                        old_size: size(va),
+                        new_size: size(vb),
+                        layer: Some(bt.depth as u64),
+                    })
+                }
+            }
         }
     }
-    for (path, vb) in rb.files.iter() {
-        let vb = &vb;
-        if !skip(vb) && ra.files.get(path).is_none_or(|v| skip(&v)) {
+    for (pid, bt) in ob.visible() {
+        let vb = ob.record(bt);
+        if !skip(vb) && oa.get(pid).is_none_or(|at| skip(oa.record(at))) {
             files.push(FileChange {
-                path: path.to_string(),
+                path: paths.path(pid).to_string(),
                 change: Change::Added,
                 old_size: 0,
-                new_size: vb.size(),
-                layer: Some(vb.layer as u64),
+                new_size: size(vb),
+                layer: Some(bt.depth as u64),
             });
         }
     }
@@ -206,7 +207,7 @@ pub fn diff(set: &ImageSet, a: &Image, b: &Image) -> ImageDiff {
         let Some(k) = f.layer else { continue };
         let e = effects.entry(k).or_insert_with(|| CommandEffect {
             index: k,
-            created_by: b.layers.get(k as usize).and_then(|l| l.created_by.clone()),
+            created_by: ib.layers.get(k as usize).and_then(|l| l.created_by.clone()),
             added: 0,
             removed: 0,
             changed: 0,
@@ -219,17 +220,17 @@ pub fn diff(set: &ImageSet, a: &Image, b: &Image) -> ImageDiff {
         }
         e.delta += f.new_size as i64 - f.old_size as i64;
     }
-    let sa = side(set, a, ra.final_size);
-    let sb = side(set, b, rb.final_size);
+    let sa = side(m, a, ra.final_size());
+    let sb = side(m, b, rb.final_size());
     ImageDiff {
         size_delta: sb.size as i64 - sa.size as i64,
         final_delta: sb.final_size as i64 - sa.final_size as i64,
         a: sa,
         b: sb,
         common_base_layers: common as u64,
-        shared_layers: layers_of(set, b, |d| in_a.contains(d)),
-        added_layers: layers_of(set, b, |d| !in_a.contains(d)),
-        removed_layers: layers_of(set, a, |d| !in_b.contains(d)),
+        shared_layers: layers_of(m, b, |d| in_a.contains(d)),
+        added_layers: layers_of(m, b, |d| !in_a.contains(d)),
+        removed_layers: layers_of(m, a, |d| !in_b.contains(d)),
         files,
         commands: effects.into_values().collect(),
     }
@@ -258,7 +259,9 @@ mod tests {
                 ],
             ),
         ]);
-        let d = diff(&s, image(&s, "a"), image(&s, "b"));
+        let m = SetModel::new(&s);
+        let ix = |n: &str| m.image_index(image(&s, n)).unwrap();
+        let d = diff(&m, ix("a"), ix("b"));
         assert_eq!(d.common_base_layers, 1);
         assert_eq!(d.shared_layers.len(), 1);
         assert_eq!(d.added_layers.len(), 2);

@@ -1,15 +1,19 @@
 //! Duplicates: identical content at several paths of one image's final filesystem, and
 //! content shipped in several images by different layers.
-
-// A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
-use foldhash::HashMap;
+//!
+//! Along the walk, every content that two records or more of the set hold is counted
+//! at the paths where it is visible: an image's duplicates are read at its top node
+//! from those counts. Which records are visible in at least one final filesystem, and
+//! in which images each content shipped by several layers is visible, is recorded as
+//! intervals of the walk's image order ([`Seen`]), so no final filesystem is ever
+//! listed whole.
 
 use serde::{Deserialize, Serialize};
 
 use crate::digest::{ContentDigest, Digest};
-use crate::forensics::waste::Replay;
-use crate::read::analyzer::ImageSet;
-use crate::read::layer::FileRecord;
+use crate::model::contents::NO_CONTENT;
+use crate::model::overlay::{At, Overlay};
+use crate::model::SetModel;
 
 /// One content present at several paths of an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,40 +26,6 @@ pub struct DuplicateGroup {
     pub paths: Vec<String>,
     /// What deduplicating would save: `size × (copies − 1)`.
     pub saved_size: u64,
-}
-
-/// Duplicate groups of one image's final filesystem, largest saving first, and their
-/// total saving (the image's `duplicate_size`). Empty files and files without a content
-/// digest are never duplicates.
-pub fn within_image(replay: &Replay<'_>) -> (u64, Vec<DuplicateGroup>) {
-    // Sorting by content groups equal contents without a map of small vectors; paths
-    // come out of the replay sorted, and a stable sort keeps them so within a group.
-    // References only (8 bytes a file): several images are sorted at once.
-    let mut files: Vec<&FileRecord> = replay
-        .regular_files()
-        .map(|(_, v)| v.record)
-        .filter(|r| r.digest.is_some() && r.size > 0)
-        .collect();
-    files.sort_by_key(|r| (r.digest, r.size));
-    let mut out: Vec<DuplicateGroup> = files
-        .chunk_by(|a, b| (a.digest, a.size) == (b.digest, b.size))
-        .filter(|g| g.len() > 1)
-        .map(|g| {
-            let (digest, size) = (g[0].digest.expect("digested files only"), g[0].size);
-            DuplicateGroup {
-                digest,
-                size,
-                saved_size: size * (g.len() as u64 - 1),
-                paths: g.iter().map(|f| f.path.clone()).collect(),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.saved_size
-            .cmp(&a.saved_size)
-            .then_with(|| a.paths.cmp(&b.paths))
-    });
-    (out.iter().map(|g| g.saved_size).sum(), out)
 }
 
 /// One content shipped by several distinct layers across the set.
@@ -75,119 +45,276 @@ pub struct SharedContent {
     pub saved_size: u64,
 }
 
-/// Contents visible in the final filesystems and shipped by two or more distinct layers,
-/// largest saving first; and the total saving.
-pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedContent>) {
-    // Hot path: every visible file of every image. Each visible (layer, entry) pair is
-    // marked once (the same entry seen through many images of one family is then looked
-    // at once, by integers).
-    let layer_of: Vec<(&Digest, &crate::LayerReport)> = set.layers.iter().collect();
-    let visible = crate::forensics::waste::visible_regular(set, replays);
-    let content =
-        |v: &crate::forensics::waste::Visible<'_>| match (v.record.digest, v.record.size > 0) {
-            (Some(d), true) => Some((d, v.record.size)),
-            _ => None,
-        };
-    // Each content's distinct layers and 5 smallest distinct paths, from the marked
-    // entries. Sorting them by content groups equal contents without a map entry per
-    // content: only contents shipped by two or more layers get one.
-    struct Seen<'a> {
-        layers: Vec<u32>,
-        images: Vec<u32>,
-        /// The 5 smallest distinct paths, sorted.
-        paths: Vec<&'a str>,
+const NONE: u32 = u32::MAX;
+
+/// The within-image duplicates facet: per content held by two records or more, the
+/// paths where it is visible now.
+pub(crate) struct Within {
+    paths: Vec<Vec<u32>>,
+    /// Contents visible at two paths or more now, and each one's place in it.
+    active: Vec<u32>,
+    place: Vec<u32>,
+    /// Σ size × (copies − 1) over the active contents.
+    saved: u64,
+}
+
+fn dup_content(o: &Overlay<'_, '_>, at: At) -> Option<(u32, u64)> {
+    let c = o.m.contents().of(o.layer_at(at.depth), at.entry);
+    if c == NO_CONTENT {
+        return None;
     }
-    // (layer number, entry) of every marked entry: 8 bytes each, sorted by the record.
-    let record = |(l, e): (u32, u32)| &layer_of[l as usize].1.files[e as usize];
-    let mut marked: Vec<(u32, u32)> = Vec::new();
-    for (lno, (marks, (_, layer))) in visible.iter().zip(&layer_of).enumerate() {
-        for (e, (rec, _)) in layer
-            .files
+    let (_, size) = o.m.contents().key(c);
+    (size > 0 && o.m.contents().records(c) >= 2).then_some((c, size))
+}
+
+impl Within {
+    pub fn new(m: &SetModel<'_>) -> Self {
+        let n = m.contents().len();
+        Within {
+            paths: vec![Vec::new(); n],
+            active: Vec::new(),
+            place: vec![NONE; n],
+            saved: 0,
+        }
+    }
+
+    pub fn enter(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
+        let Some((c, size)) = dup_content(o, at) else {
+            return;
+        };
+        let paths = &mut self.paths[c as usize];
+        paths.push(pid);
+        if paths.len() == 2 {
+            self.place[c as usize] = self.active.len() as u32;
+            self.active.push(c);
+        }
+        if paths.len() >= 2 {
+            self.saved += size;
+        }
+    }
+
+    pub fn leave(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
+        let Some((c, size)) = dup_content(o, at) else {
+            return;
+        };
+        let paths = &mut self.paths[c as usize];
+        if paths.len() >= 2 {
+            self.saved -= size;
+        }
+        let i = paths
             .iter()
-            .zip(marks)
-            .enumerate()
-            .filter(|(_, (_, m))| **m)
-        {
-            if rec.digest.is_some() && rec.size > 0 {
-                marked.push((lno as u32, e as u32));
+            .rposition(|&p| p == pid)
+            .expect("a visible path of this content");
+        paths.swap_remove(i);
+        if paths.len() == 1 {
+            let at = self.place[c as usize] as usize;
+            self.active.swap_remove(at);
+            if let Some(&moved) = self.active.get(at) {
+                self.place[moved as usize] = at as u32;
+            }
+            self.place[c as usize] = NONE;
+        }
+    }
+
+    /// The image's `duplicate_size` and its largest groups (at most `top`), largest
+    /// saving first (ties by paths).
+    pub fn groups(&self, m: &SetModel<'_>, top: usize) -> (u64, Vec<DuplicateGroup>) {
+        let saving = |c: u32| m.contents().key(c).1 * (self.paths[c as usize].len() as u64 - 1);
+        let mut order: Vec<u32> = self.active.clone();
+        order.sort_unstable_by_key(|&c| std::cmp::Reverse(saving(c)));
+        // Only the groups that can make the cut need their paths sorted: those saving
+        // at least as much as the top-th.
+        let cut = order.get(top.saturating_sub(1)).map_or(0, |&c| saving(c));
+        let mut groups: Vec<(u64, Vec<u32>, u32)> = order
+            .iter()
+            .take_while(|&&c| saving(c) >= cut)
+            .map(|&c| {
+                let mut p = self.paths[c as usize].clone();
+                p.sort_unstable();
+                (saving(c), p, c)
+            })
+            .collect();
+        groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        groups.truncate(top);
+        let out = groups
+            .into_iter()
+            .map(|(saved, p, c)| {
+                let (digest, size) = m.contents().key(c);
+                DuplicateGroup {
+                    digest,
+                    size,
+                    paths: p.iter().map(|&id| m.paths().path(id).to_string()).collect(),
+                    saved_size: saved,
+                }
+            })
+            .collect();
+        (self.saved, out)
+    }
+}
+
+/// Which records are visible in at least one final filesystem (and, with images in
+/// use, in one of those), and the images in which each content shipped by several
+/// layers is visible: each path remembers the walk's image count when its entry became
+/// visible; when the entry leaves, an image was reached in between if the count moved.
+pub(crate) struct Seen {
+    /// Images reached so far, in walk order.
+    pub order: Vec<u32>,
+    /// Per path: `order.len()` when its entry became visible.
+    born: Vec<u32>,
+    /// Per layer, per record: [`VISIBLE`] and [`KEPT`] bits.
+    pub marks: Vec<Vec<u8>>,
+    /// The images in use, and per path the number of them reached when its entry
+    /// became visible.
+    kept: Option<(Vec<bool>, u32, Vec<u32>)>,
+    /// Per content shipped by several layers: visible copies now, when the first
+    /// became visible, and the intervals of `order` in which some copy was visible.
+    count: Vec<u32>,
+    since: Vec<u32>,
+    pub intervals: Vec<Vec<(u32, u32)>>,
+}
+
+/// A record visible in at least one final filesystem.
+pub(crate) const VISIBLE: u8 = 1;
+/// A record visible in the final filesystem of at least one image in use.
+pub(crate) const KEPT: u8 = 2;
+
+fn shared_content(o: &Overlay<'_, '_>, at: At) -> Option<u32> {
+    let c = o.m.contents().of(o.layer_at(at.depth), at.entry);
+    (c != NO_CONTENT && o.m.contents().layers(c) >= 2 && o.m.contents().key(c).1 > 0).then_some(c)
+}
+
+impl Seen {
+    /// `in_use`: per image of the set, whether it is in use (none: no what-if).
+    pub fn new(m: &SetModel<'_>, in_use: Option<&[bool]>) -> Self {
+        let n = m.paths().len();
+        let c = m.contents().len();
+        Seen {
+            order: Vec::new(),
+            born: vec![0; n],
+            marks: m
+                .layers()
+                .iter()
+                .map(|(_, r)| vec![0; r.map_or(0, |r| r.files.len())])
+                .collect(),
+            kept: in_use.map(|k| (k.to_vec(), 0, vec![0; n])),
+            count: vec![0; c],
+            since: vec![0; c],
+            intervals: vec![Vec::new(); c],
+        }
+    }
+
+    pub fn enter(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
+        self.born[pid as usize] = self.order.len() as u32;
+        if let Some((_, reached, born)) = &mut self.kept {
+            born[pid as usize] = *reached;
+        }
+        if let Some(c) = shared_content(o, at) {
+            let n = &mut self.count[c as usize];
+            *n += 1;
+            if *n == 1 {
+                self.since[c as usize] = self.order.len() as u32;
             }
         }
     }
-    drop(visible);
-    marked.sort_unstable_by(|&a, &b| {
-        let (ra, rb) = (record(a), record(b));
-        (ra.digest, ra.size, a.0, ra.path.as_str()).cmp(&(
-            rb.digest,
-            rb.size,
-            b.0,
-            rb.path.as_str(),
-        ))
-    });
-    let mut by_content: HashMap<(ContentDigest, u64), Seen<'_>> = HashMap::default();
-    for group in marked.chunk_by(|&a, &b| {
-        let (ra, rb) = (record(a), record(b));
-        (ra.digest, ra.size) == (rb.digest, rb.size)
-    }) {
-        if group.first().map(|g| g.0) == group.last().map(|g| g.0) {
+
+    pub fn leave(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
+        let now = self.order.len() as u32;
+        let mut bits = 0;
+        if now > self.born[pid as usize] {
+            bits |= VISIBLE;
+        }
+        if let Some((_, reached, born)) = &self.kept {
+            if *reached > born[pid as usize] {
+                bits |= KEPT;
+            }
+        }
+        if bits != 0 {
+            self.marks[o.layer_at(at.depth) as usize][at.entry as usize] |= bits;
+        }
+        if let Some(c) = shared_content(o, at) {
+            let n = &mut self.count[c as usize];
+            *n -= 1;
+            let since = self.since[c as usize];
+            if *n == 0 && now > since {
+                self.intervals[c as usize].push((since, now));
+            }
+        }
+    }
+
+    pub fn image(&mut self, image: u32) {
+        self.order.push(image);
+        if let Some((in_use, reached, _)) = &mut self.kept {
+            if in_use[image as usize] {
+                *reached += 1;
+            }
+        }
+    }
+
+    /// The images in which content `c` was visible.
+    pub fn images_of(&self, c: u32) -> impl Iterator<Item = u32> + '_ {
+        self.intervals[c as usize]
+            .iter()
+            .flat_map(|&(a, b)| self.order[a as usize..b as usize].iter().copied())
+    }
+}
+
+/// Contents visible in the final filesystems and shipped by two or more distinct
+/// layers, largest saving first; and the total saving. `marks` say which records are
+/// visible somewhere; `images_of(c)` lists the images showing content `c`.
+pub(crate) fn across_set(
+    m: &SetModel<'_>,
+    marks: &[Vec<u8>],
+    images_of: impl Fn(u32) -> Vec<u32>,
+) -> (u64, Vec<SharedContent>) {
+    // Each content's distinct layers and 5 smallest distinct paths, from the marked
+    // entries, grouped by sorting.
+    let mut marked: Vec<(u32, u32, u32)> = Vec::new();
+    for (l, layer_marks) in marks.iter().enumerate() {
+        let contents = m.contents().of_layer(l as u32);
+        for (e, &mark) in layer_marks.iter().enumerate() {
+            let c = contents[e];
+            if mark & VISIBLE != 0 && c != NO_CONTENT && m.contents().key(c).1 > 0 {
+                marked.push((c, l as u32, m.paths().layer(l)[e]));
+            }
+        }
+    }
+    marked.sort_unstable();
+    let mut out: Vec<SharedContent> = Vec::new();
+    for group in marked.chunk_by(|a, b| a.0 == b.0) {
+        if group.first().map(|g| g.1) == group.last().map(|g| g.1) {
             continue;
         }
-        let mut layers: Vec<u32> = group.iter().map(|g| g.0).collect();
+        let c = group[0].0;
+        let mut layers: Vec<u32> = group.iter().map(|g| g.1).collect();
         layers.dedup();
-        let mut paths: Vec<&str> = group.iter().map(|&g| record(g).path.as_str()).collect();
+        let mut paths: Vec<u32> = group.iter().map(|g| g.2).collect();
         paths.sort_unstable();
         paths.dedup();
         paths.truncate(5);
-        let first = record(group[0]);
-        by_content.insert(
-            (first.digest.expect("digested entries only"), first.size),
-            Seen {
-                layers,
-                images: Vec::new(),
-                paths,
-            },
-        );
-    }
-    drop(marked);
-    // The images showing a content shipped by several layers.
-    if !by_content.is_empty() {
-        for (ino, r) in replays.iter().enumerate() {
-            let ino = ino as u32;
-            for (_, v) in r.regular_files() {
-                let Some(key) = content(&v) else { continue };
-                if let Some(e) = by_content.get_mut(&key) {
-                    if e.images.last() != Some(&ino) {
-                        e.images.push(ino);
-                    }
-                }
-            }
-        }
-    }
-    let mut out: Vec<SharedContent> = by_content
-        .into_iter()
-        .map(|((digest, size), seen)| {
-            let mut layers: Vec<Digest> = seen
-                .layers
+        let (digest, size) = m.contents().key(c);
+        let mut images: Vec<Digest> = images_of(c)
+            .into_iter()
+            .map(|i| m.images()[i as usize].id.clone())
+            .collect();
+        images.sort();
+        images.dedup();
+        let mut layer_ids: Vec<Digest> = layers
+            .iter()
+            .map(|&l| m.layers()[l as usize].0.clone())
+            .collect();
+        layer_ids.sort();
+        out.push(SharedContent {
+            digest,
+            size,
+            saved_size: size * (layer_ids.len() as u64 - 1),
+            layers: layer_ids,
+            images,
+            paths: paths
                 .iter()
-                .map(|&l| layer_of[l as usize].0.clone())
-                .collect();
-            layers.sort();
-            let mut images: Vec<Digest> = seen
-                .images
-                .iter()
-                .map(|&i| set.images[i as usize].id.clone())
-                .collect();
-            images.sort();
-            images.dedup();
-            SharedContent {
-                digest,
-                size,
-                saved_size: size * (layers.len() as u64 - 1),
-                layers,
-                images,
-                paths: seen.paths.iter().map(|p| p.to_string()).collect(),
-            }
-        })
-        .collect();
+                .map(|&p| m.paths().path(p).to_string())
+                .collect(),
+        });
+    }
     out.sort_by(|a, b| {
         b.saved_size
             .cmp(&a.saved_size)
@@ -199,9 +326,7 @@ pub fn across_set(set: &ImageSet, replays: &[Replay<'_>]) -> (u64, Vec<SharedCon
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::forensics::waste::replay;
-    use crate::testutil::{image, set};
+    use crate::testutil::{image_report, report, set};
 
     #[test]
     fn same_content_at_two_paths() {
@@ -215,17 +340,16 @@ mod tests {
             ),
             ("b", vec![vec![("f", "other/x", 100, 7)]]),
         ]);
-        let r = replay(&s, image(&s, "a"));
-        let (total, groups) = within_image(&r);
-        assert_eq!(total, 200);
-        assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].paths, ["x", "y", "z"]);
-        let replays: Vec<_> = s.images.iter().map(|i| replay(&s, i)).collect();
-        let (saved, shared) = across_set(&s, &replays);
+        let r = report(&s);
+        let a = image_report(&r, "a");
+        assert_eq!(a.duplicate_size, 200);
+        assert_eq!(a.duplicates.len(), 1);
+        assert_eq!(a.duplicates[0].paths, ["x", "y", "z"]);
         // Three layers ship content 7: a's two and b's one.
+        let shared = &r.duplicates.groups;
         assert_eq!(shared.len(), 1);
         assert_eq!(shared[0].layers.len(), 3);
         assert_eq!(shared[0].images.len(), 2);
-        assert_eq!(saved, 200);
+        assert_eq!(r.duplicates.saved_size, 200);
     }
 }

@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::attribution::owners::{Context, Table};
 use crate::attribution::packages::Manager;
-use crate::attribution::{self, Kind};
+use crate::attribution::rules::classify_class;
+use crate::attribution::Kind;
 use crate::digest::Digest;
-use crate::forensics::waste;
-use crate::read::analyzer::{Image, ImageSet};
+use crate::model::{FinalFs, SetModel};
 use crate::read::layer::{normalize_path, EntryKind};
 
 /// What a layer did to the path.
@@ -78,48 +79,88 @@ pub struct Explanation {
     pub owner: Option<Owner>,
 }
 
-fn is_under(path: &str, dir: &str) -> bool {
-    dir.is_empty() || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+/// What a record of a layer can do to one path.
+#[derive(Debug, Clone, Copy)]
+enum Hit {
+    /// An entry at the path itself.
+    Entry(usize),
+    /// A whiteout of the path or a directory above it.
+    Whiteout,
+    /// An opaque marker in a directory above it.
+    Opaque,
+    /// A non-directory at a directory above it.
+    Parent(usize),
+}
+
+/// The records of layer `layer` that touch path number `pid`, in record order:
+/// whiteouts and opaque markers first (they apply before the layer's entries).
+fn hits(m: &SetModel<'_>, layer: u32, pid: u32) -> (Vec<Hit>, Vec<Hit>) {
+    let paths = m.paths();
+    let (mut hiding, mut entries) = (Vec::new(), Vec::new());
+    let under = |id: u32| paths.path(id).is_empty() || (id != pid && paths.is_within(pid, id));
+    for (i, (rec, &id)) in m
+        .files(layer)
+        .iter()
+        .zip(paths.layer(layer as usize))
+        .enumerate()
+    {
+        match rec.kind {
+            EntryKind::Whiteout if id == pid || under(id) => hiding.push(Hit::Whiteout),
+            EntryKind::OpaqueWhiteout if under(id) => hiding.push(Hit::Opaque),
+            EntryKind::Whiteout | EntryKind::OpaqueWhiteout => {}
+            _ if id == pid => entries.push(Hit::Entry(i)),
+            EntryKind::Directory => {}
+            _ if id != pid && under(id) => entries.push(Hit::Parent(i)),
+            _ => {}
+        }
+    }
+    (hiding, entries)
 }
 
 /// Explain `path` in every image of the set that ever had it. `base_layers` as given
-/// by [`attribution::base_layers`], in the set's order.
-pub fn explain(set: &ImageSet, path: &str, base_layers: &[usize]) -> Vec<Explanation> {
+/// by [`crate::attribution::base_layers`], in the set's order.
+pub fn explain(m: &SetModel<'_>, path: &str, base_layers: &[usize]) -> Vec<Explanation> {
     let wanted = normalize_path(path.as_bytes());
+    let cx = Context::new(m);
     let mut out = Vec::new();
-    for (i, img) in set.images.iter().enumerate() {
-        let r = waste::replay(set, img);
-        let resolved = attribution::resolve_dirs(&r.files, &wanted).unwrap_or(wanted.clone());
-        let events = events(set, img, &resolved);
+    for (i, img) in m.images().iter().enumerate() {
+        let fs = FinalFs::new(m, i);
+        let resolved = fs.resolve_dirs(&wanted).unwrap_or(wanted.clone());
+        let Some(pid) = m.paths().find(&resolved) else {
+            continue;
+        };
+        let events = events(m, i, pid);
         if events.is_empty() {
             continue;
         }
-        let visible = r.files.contains_key(resolved.as_str());
+        let o = fs.overlay();
+        let visible = o.get(pid);
         let (mut kind, mut owner) = (None, None);
-        if r.files
-            .get(resolved.as_str())
-            .is_some_and(|v| v.record.kind == EntryKind::Regular)
-        {
-            let a = attribution::attribute(set, img, &r, base_layers.get(i).copied().unwrap_or(0));
-            if let Some(fa) = a.file(&r, resolved.as_str()) {
-                kind = Some(fa.kind);
-                owner = fa.owner.map(|k| {
-                    let p = &a.packages[k];
-                    Owner {
-                        manager: p.manager,
-                        name: p.name.clone(),
-                        version: p.version.clone(),
-                        layer: p.layer,
-                    }
-                });
-            }
+        if let Some(at) = visible.filter(|&at| o.record(at).kind == EntryKind::Regular) {
+            let table = Table::build(&cx, o);
+            let who = table.owner(&cx, pid);
+            let in_base = (at.depth as usize) < base_layers.get(i).copied().unwrap_or(0);
+            kind = Some(classify_class(
+                cx.class[pid as usize],
+                who.map(|w| table.found[w as usize].class),
+                in_base,
+            ));
+            owner = who.map(|w| {
+                let f = &table.found[w as usize];
+                Owner {
+                    manager: f.manager,
+                    name: f.name.clone(),
+                    version: f.version.clone(),
+                    layer: f.layer as u64,
+                }
+            });
         }
         out.push(Explanation {
             image: img.id.clone(),
             name: img.name(),
             path: resolved,
             events,
-            visible,
+            visible: visible.is_some(),
             kind,
             owner,
         });
@@ -127,13 +168,12 @@ pub fn explain(set: &ImageSet, path: &str, base_layers: &[usize]) -> Vec<Explana
     out
 }
 
-fn events(set: &ImageSet, img: &Image, path: &str) -> Vec<PathEvent> {
+fn events(m: &SetModel<'_>, image: usize, pid: u32) -> Vec<PathEvent> {
+    let img = &m.images()[image];
     let mut out = Vec::new();
     let mut present = false;
-    for (k, il) in img.layers.iter().enumerate() {
-        let Some(layer) = set.layers.get(&il.diff_id) else {
-            continue;
-        };
+    for (k, (il, layer)) in img.layers.iter().zip(m.image_layers(image)).enumerate() {
+        let files = m.files(layer);
         let push = |action, entry, size| PathEvent {
             layer: k as u64,
             diff_id: il.diff_id.clone(),
@@ -142,38 +182,37 @@ fn events(set: &ImageSet, img: &Image, path: &str) -> Vec<PathEvent> {
             entry,
             size,
         };
-        for rec in &layer.files {
-            let hit = match rec.kind {
-                EntryKind::Whiteout => rec
-                    .whiteout_target()
-                    .filter(|t| t == path || is_under(path, t))
-                    .map(|_| Action::Deleted),
-                EntryKind::OpaqueWhiteout => rec
-                    .whiteout_target()
-                    .filter(|d| is_under(path, d))
-                    .map(|_| Action::HiddenByOpaque),
-                _ => None,
-            };
-            if let (Some(action), true) = (hit, present) {
-                out.push(push(action, None, 0));
+        let (hiding, entries) = hits(m, layer, pid);
+        for h in hiding {
+            if present {
+                out.push(push(
+                    match h {
+                        Hit::Opaque => Action::HiddenByOpaque,
+                        _ => Action::Deleted,
+                    },
+                    None,
+                    0,
+                ));
                 present = false;
             }
         }
-        for rec in &layer.files {
-            if matches!(rec.kind, EntryKind::Whiteout | EntryKind::OpaqueWhiteout) {
-                continue;
-            }
-            if rec.path == path {
-                let action = if present {
-                    Action::Overwritten
-                } else {
-                    Action::Added
-                };
-                out.push(push(action, Some(rec.kind), rec.size));
-                present = true;
-            } else if present && rec.kind != EntryKind::Directory && is_under(path, &rec.path) {
-                out.push(push(Action::HiddenByParent, Some(rec.kind), 0));
-                present = false;
+        for h in entries {
+            match h {
+                Hit::Entry(i) => {
+                    let rec = &files[i];
+                    let action = if present {
+                        Action::Overwritten
+                    } else {
+                        Action::Added
+                    };
+                    out.push(push(action, Some(rec.kind), rec.size));
+                    present = true;
+                }
+                Hit::Parent(i) if present => {
+                    out.push(push(Action::HiddenByParent, Some(files[i].kind), 0));
+                    present = false;
+                }
+                _ => {}
             }
         }
     }

@@ -4,14 +4,14 @@
 //! on another parent (rebasing would share it), and layers with the same paths and
 //! contents but another diff_id (a reproducible build would share them).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use twox_hash::XxHash3_128;
 
 use crate::digest::Digest;
-use crate::model::chain::image_chain_ids;
-use crate::read::analyzer::{Image, ImageSet};
+use crate::model::SetModel;
+use crate::read::analyzer::Image;
 use crate::read::layer::EntryKind;
 
 /// One node of the families tree.
@@ -35,70 +35,63 @@ pub struct FamilyNode {
     pub children: Vec<FamilyNode>,
 }
 
-struct Ctx<'a> {
-    set: &'a ImageSet,
-    chains: Vec<Vec<Digest>>,
+/// The images under `node` (its own and those above it), in the set's order.
+fn images_under(m: &SetModel<'_>, node: u32) -> Vec<usize> {
+    let tree = m.tree();
+    let mut out = Vec::new();
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
+        let n = tree.node(n);
+        out.extend(n.images.iter().map(|&i| i as usize));
+        todo.extend(&n.children);
+    }
+    out.sort_unstable();
+    out
 }
 
-impl Ctx<'_> {
-    fn layer_size(&self, img: usize, pos: usize) -> u64 {
-        let d = &self.set.images[img].layers[pos].diff_id;
-        self.set.layers.get(d).map_or(0, |l| l.content_size)
+/// The family node starting at `start`: down the tree as long as every image of the
+/// group goes on, then one child node per branch.
+fn family(m: &SetModel<'_>, start: u32) -> FamilyNode {
+    let tree = m.tree();
+    let group = tree.node(start).image_count;
+    let mut top = start;
+    while let Some(&c) = tree
+        .node(top)
+        .children
+        .iter()
+        .find(|&&c| tree.node(c).image_count == group)
+    {
+        top = c;
     }
-
-    fn image_size(&self, img: usize) -> u64 {
-        (0..self.chains[img].len())
-            .map(|p| self.layer_size(img, p))
-            .sum()
+    let node = tree.node(top);
+    let depth = node.depth as usize + 1;
+    let images = images_under(m, top);
+    // Stored: every node on the way to the top once, and every node above it once.
+    let mut above = 0;
+    let mut todo: Vec<u32> = node.children.clone();
+    while let Some(n) = todo.pop() {
+        let n = tree.node(n);
+        above += m.content_size(n.layer);
+        todo.extend(&n.children);
     }
-
-    fn node(&self, group: Vec<usize>, start: usize) -> FamilyNode {
-        let first = &self.chains[group[0]];
-        let mut depth = start + 1;
-        while depth < first.len()
-            && group
-                .iter()
-                .all(|&i| self.chains[i].get(depth) == Some(&first[depth]))
-        {
-            depth += 1;
-        }
-        let mut stored: HashSet<&Digest> = HashSet::new();
-        let mut stored_size = 0;
-        for &i in &group {
-            for (p, c) in self.chains[i].iter().enumerate() {
-                if stored.insert(c) {
-                    stored_size += self.layer_size(i, p);
-                }
-            }
-        }
-        let mut subgroups: BTreeMap<&Digest, Vec<usize>> = BTreeMap::new();
-        for &i in &group {
-            if let Some(c) = self.chains[i].get(depth) {
-                subgroups.entry(c).or_default().push(i);
-            }
-        }
-        let mut children: Vec<FamilyNode> = subgroups
-            .into_values()
-            .map(|g| self.node(g, depth))
-            .collect();
-        sort_nodes(&mut children);
-        let images: Vec<&Image> = group.iter().map(|&i| &self.set.images[i]).collect();
-        let base = group
-            .iter()
-            .find(|&&i| self.chains[i].len() == depth)
-            .map(|&i| &self.set.images[i]);
-        let mut ids: Vec<Digest> = images.iter().map(|i| i.id.clone()).collect();
-        ids.sort();
-        FamilyNode {
-            name: family_name(&images, base),
-            chain_id: first[depth - 1].clone(),
-            depth: depth as u64,
-            size: (0..depth).map(|p| self.layer_size(group[0], p)).sum(),
-            naive_size: group.iter().map(|&i| self.image_size(i)).sum(),
-            stored_size,
-            images: ids,
-            children,
-        }
+    let mut children: Vec<FamilyNode> = node.children.iter().map(|&c| family(m, c)).collect();
+    sort_nodes(&mut children);
+    let refs: Vec<&Image> = images.iter().map(|&i| &m.images()[i]).collect();
+    let base = images
+        .iter()
+        .find(|&&i| tree.paths[i].len() == depth)
+        .map(|&i| &m.images()[i]);
+    let mut ids: Vec<Digest> = refs.iter().map(|i| i.id.clone()).collect();
+    ids.sort();
+    FamilyNode {
+        name: family_name(&refs, base),
+        chain_id: node.chain_id.clone(),
+        depth: depth as u64,
+        size: m.cumulative_size(top),
+        naive_size: images.iter().map(|&i| m.image_size(i)).sum(),
+        stored_size: m.cumulative_size(top) + above,
+        images: ids,
+        children,
     }
 }
 
@@ -144,18 +137,8 @@ fn family_name(images: &[&Image], base: Option<&Image>) -> String {
 
 /// The families tree: one root per distinct bottom layer, largest first. Images with no
 /// layers are left out.
-pub fn families(set: &ImageSet) -> Vec<FamilyNode> {
-    let ctx = Ctx {
-        set,
-        chains: set.images.iter().map(image_chain_ids).collect(),
-    };
-    let mut roots: BTreeMap<&Digest, Vec<usize>> = BTreeMap::new();
-    for (i, c) in ctx.chains.iter().enumerate() {
-        if let Some(first) = c.first() {
-            roots.entry(first).or_default().push(i);
-        }
-    }
-    let mut out: Vec<FamilyNode> = roots.into_values().map(|g| ctx.node(g, 0)).collect();
+pub fn families(m: &SetModel<'_>) -> Vec<FamilyNode> {
+    let mut out: Vec<FamilyNode> = m.tree().roots.iter().map(|&r| family(m, r)).collect();
     sort_nodes(&mut out);
     out
 }
@@ -192,19 +175,19 @@ pub struct NearShared {
 
 /// Layers with content that are stored more than once but could be shared, largest
 /// saving first.
-pub fn near_shared(set: &ImageSet) -> Vec<NearShared> {
-    let chains: Vec<Vec<Digest>> = set.images.iter().map(image_chain_ids).collect();
+pub fn near_shared(m: &SetModel<'_>) -> Vec<NearShared> {
+    let tree = m.tree();
     // diff_id -> (chain ids, images)
     type Users<'a> = (BTreeSet<&'a Digest>, BTreeSet<&'a Digest>);
     let mut by_diff: BTreeMap<&Digest, Users<'_>> = BTreeMap::new();
-    for (img, ids) in set.images.iter().zip(&chains) {
-        for (l, c) in img.layers.iter().zip(ids) {
+    for (img, path) in m.images().iter().zip(&tree.paths) {
+        for (l, &n) in img.layers.iter().zip(path) {
             let e = by_diff.entry(&l.diff_id).or_default();
-            e.0.insert(c);
+            e.0.insert(&tree.node(n).chain_id);
             e.1.insert(&img.id);
         }
     }
-    let size_of = |d: &Digest| set.layers.get(d).map_or(0, |l| l.content_size);
+    let size_of = |d: &Digest| m.layer_number(d).map_or(0, |l| m.content_size(l));
     let mut out = Vec::new();
     for (d, (cs, imgs)) in &by_diff {
         let size = size_of(d);
@@ -221,7 +204,7 @@ pub fn near_shared(set: &ImageSet) -> Vec<NearShared> {
     }
     let mut by_sig: BTreeMap<u128, Vec<&Digest>> = BTreeMap::new();
     for d in by_diff.keys() {
-        if let Some(sig) = content_signature(set, d) {
+        if let Some(sig) = m.layer_number(d).and_then(|l| content_signature(m, l)) {
             by_sig.entry(sig).or_default().push(d);
         }
     }
@@ -252,8 +235,8 @@ pub fn near_shared(set: &ImageSet) -> Vec<NearShared> {
 
 /// A digest of what a layer holds, ignoring timestamps, owners, modes and entry order;
 /// `None` for layers without content or without per-file digests.
-fn content_signature(set: &ImageSet, diff_id: &Digest) -> Option<u128> {
-    let layer = set.layers.get(diff_id)?;
+fn content_signature(m: &SetModel<'_>, layer: u32) -> Option<u128> {
+    let layer = m.layers()[layer as usize].1?;
     if layer.content_size == 0 || layer.files.is_empty() {
         return None;
     }
@@ -295,7 +278,7 @@ mod tests {
             ),
             ("other:1", vec![vec![("f", "x", 1, 5)]]),
         ]);
-        let f = families(&s);
+        let f = families(&SetModel::new(&s));
         assert_eq!(f.len(), 2);
         let top = &f[0];
         assert_eq!(top.name, "acme/*");
@@ -318,7 +301,7 @@ mod tests {
             ("a:1", vec![vec![("f", "base-a", 10, 1)], lib.clone()]),
             ("b:1", vec![vec![("f", "base-b", 20, 2)], lib.clone()]),
         ]);
-        let rebased = near_shared(&s0);
+        let rebased = near_shared(&SetModel::new(&s0));
         assert_eq!(rebased.len(), 1);
         assert_eq!(rebased[0].kind, NearSharedKind::Rebased);
         assert_eq!(rebased[0].savable_size, 40);
@@ -329,7 +312,7 @@ mod tests {
         s.layers.insert(new_id.clone(), lib2);
         let c = s.images.iter_mut().find(|i| i.refs[0] == "c:1").unwrap();
         c.layers[0].diff_id = new_id;
-        let same = near_shared(&s);
+        let same = near_shared(&SetModel::new(&s));
         assert_eq!(same.len(), 1);
         assert_eq!(same[0].kind, NearSharedKind::SameContent);
         assert_eq!(same[0].diff_ids.len(), 2);

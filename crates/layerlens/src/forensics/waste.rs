@@ -1,5 +1,4 @@
-//! Waste: replay an image's layers in order, as an overlay mount would, and account for
-//! every content byte that is stored but not visible.
+//! Waste: every content byte that is stored but not visible, from the overlay replay.
 //!
 //! * **overwritten**: a regular file replaced by a later entry at the same path (a higher
 //!   layer, or a later entry of the same layer);
@@ -12,38 +11,15 @@
 //! `size == final + overwritten + deleted`. Hardlinks carry no content bytes (the layer's
 //! `content_size` counts regular files only), so they count 0 everywhere.
 //!
-//! [`dive_score`] computes dive's efficiency score the way dive does (see its docs).
+//! Each node of the ChainID tree keeps what its own layer hid and the running totals of
+//! its path; an image's figures are its top node's. [`Dive`] computes dive's efficiency
+//! score the way dive does, along the same walk.
 
 use serde::{Deserialize, Serialize};
 
-use crate::digest::Digest;
-use crate::model::paths::PathIndex;
-use crate::read::analyzer::{Image, ImageSet};
-use crate::read::layer::{EntryKind, FileRecord, LayerReport};
-
-/// An entry visible at a path after replaying some layers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Visible<'a> {
-    /// Index (0 = lowest) of the image layer that added the entry.
-    pub layer: usize,
-    /// That layer's diff_id.
-    pub diff_id: &'a Digest,
-    /// The entry itself.
-    pub record: &'a FileRecord,
-    /// Index of the entry in its layer's `files`.
-    pub entry: usize,
-}
-
-impl Visible<'_> {
-    /// Content bytes (regular files; 0 for everything else).
-    pub fn size(&self) -> u64 {
-        if self.record.kind == EntryKind::Regular {
-            self.record.size
-        } else {
-            0
-        }
-    }
-}
+use crate::model::overlay::{At, Overlay, Why};
+use crate::model::SetModel;
+use crate::read::layer::EntryKind;
 
 /// Why a regular file is stored but not visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,333 +33,124 @@ pub enum WasteCause {
 
 /// One regular file stored in a layer and hidden by a later one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WasteEvent<'a> {
-    /// The hidden file's path.
-    pub path: &'a str,
-    /// Its content bytes.
-    pub size: u64,
-    /// Index of the layer that added it.
-    pub added_by: usize,
-    /// Index of the layer that hid it.
-    pub hidden_by: usize,
+pub(crate) struct Event {
+    /// Path number of the hidden file.
+    pub pid: u32,
+    /// Layer number of the layer that added it.
+    pub layer: u32,
+    /// Its record in that layer.
+    pub entry: u32,
+    /// Position of the layer that added it.
+    pub added_by: u32,
+    /// Position of the layer that hid it.
+    pub hidden_by: u32,
     /// How it was hidden.
     pub cause: WasteCause,
+    /// Its content bytes.
+    pub size: u64,
 }
 
-/// A final filesystem: the visible entries, sorted by path (the root directory is `""`).
-///
-/// Compact: 8 bytes an entry (which layer of the image, which entry of that layer), so
-/// that the replays of every image of a large set fit in memory together. Lookups are
-/// binary searches; iteration is in path (byte) order; entries come out as
-/// [`Visible`] values.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FileSystem<'a> {
-    layers: Vec<Option<(&'a Digest, &'a LayerReport)>>,
-    entries: Vec<(u32, u32)>,
-}
-
-impl<'a> FileSystem<'a> {
-    fn visible(&self, (layer, entry): (u32, u32)) -> Visible<'a> {
-        let (diff_id, report) = self.layers[layer as usize].expect("a visible layer has a report");
-        Visible {
-            layer: layer as usize,
-            diff_id,
-            record: &report.files[entry as usize],
-            entry: entry as usize,
-        }
-    }
-
-    fn path(&self, at: (u32, u32)) -> &'a str {
-        self.visible(at).record.path.as_str()
-    }
-
-    /// Where `path` is (`Ok`) or would be (`Err`) in path order.
-    pub(crate) fn position(&self, path: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|e| self.path(*e).cmp(path))
-    }
-
-    /// The entry at position `at` (in path order).
-    pub(crate) fn at(&self, at: usize) -> (&'a str, Visible<'a>) {
-        let v = self.visible(self.entries[at]);
-        (v.record.path.as_str(), v)
-    }
-
-    /// The entry at `path`.
-    pub fn get(&self, path: &str) -> Option<Visible<'a>> {
-        self.position(path).ok().map(|i| self.at(i).1)
-    }
-
-    /// The entry at `path`, with the path as stored.
-    pub fn get_key_value(&self, path: &str) -> Option<(&'a str, Visible<'a>)> {
-        self.position(path).ok().map(|i| self.at(i))
-    }
-
-    /// True when an entry is visible at `path`.
-    pub fn contains_key(&self, path: &str) -> bool {
-        self.position(path).is_ok()
-    }
-
-    /// How many entries are visible.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// True when nothing is visible.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Every visible entry, in path order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&'a str, Visible<'a>)> + '_ {
-        (0..self.entries.len()).map(|i| self.at(i))
-    }
-
-    /// Every visible path, in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &'a str> + '_ {
-        self.entries.iter().map(|e| self.path(*e))
-    }
-
-    /// The entries strictly under directory `dir` (`""` is the root), in path order.
-    pub fn under(&self, dir: &str) -> impl DoubleEndedIterator<Item = (&'a str, Visible<'a>)> + '_ {
-        let range = if dir.is_empty() {
-            let lo = usize::from(
-                self.entries
-                    .first()
-                    .is_some_and(|e| self.path(*e).is_empty()),
-            );
-            lo..self.entries.len()
-        } else {
-            // Children of `d` sort between `d/` and `d0` ('0' follows '/').
-            let lo = format!("{dir}/");
-            let hi = format!("{dir}0");
-            let a = self
-                .entries
-                .partition_point(|e| self.path(*e) < lo.as_str());
-            let b = self
-                .entries
-                .partition_point(|e| self.path(*e) < hi.as_str());
-            a..b.max(a)
-        };
-        range.map(|i| self.at(i))
-    }
-}
-
-/// The result of replaying one image's layers.
+/// What one node's layer hid, and the totals of the path up to it.
 #[derive(Debug, Clone, Default)]
-pub struct Replay<'a> {
-    /// The final filesystem: every visible entry by path (the root directory is `""`).
-    pub files: FileSystem<'a>,
-    /// Content bytes of regular files replaced by a later entry at the same path.
-    pub overwritten_size: u64,
-    /// Content bytes of regular files hidden by whiteouts, opaque markers, or a
-    /// non-directory replacing a directory.
-    pub deleted_size: u64,
-    /// Content bytes of the regular files visible in the final filesystem.
-    pub final_size: u64,
-    /// Every hidden regular file, in replay order.
-    pub events: Vec<WasteEvent<'a>>,
-    /// False when some layer kept no per-file records (the figures then undercount).
+pub(crate) struct NodeWaste {
+    /// Overwritten bytes, from the bottom up to this node.
+    pub overwritten: u64,
+    /// Deleted bytes, from the bottom up to this node.
+    pub deleted: u64,
+    /// Hidden regular files (empty ones too), from the bottom up to this node.
+    pub count: u64,
+    /// What this node's layer hid, in replay order.
+    pub events: Vec<Event>,
+    /// The largest hidden files of the path up to this node (at most `TOP_N`).
+    pub top: Vec<Event>,
+    /// False when some layer up to this node kept no per-file records.
     pub complete: bool,
 }
 
-impl<'a> Replay<'a> {
-    /// `overwritten_size + deleted_size`.
-    pub fn wasted_size(&self) -> u64 {
-        self.overwritten_size + self.deleted_size
-    }
-
-    /// Regular files of the final filesystem with their content digests.
-    pub fn regular_files(&self) -> impl Iterator<Item = (&'a str, Visible<'a>)> + '_ {
-        self.files
-            .iter()
-            .filter(|(_, v)| v.record.kind == EntryKind::Regular)
-    }
+/// The waste facet of the walk.
+pub(crate) struct Waste {
+    /// Regular-file bytes visible now.
+    pub final_size: u64,
+    /// What the node being applied hides.
+    own: Vec<Event>,
+    /// Per node.
+    pub nodes: Vec<Option<NodeWaste>>,
 }
 
-/// An empty slot of the replay's dense table.
-const EMPTY: u64 = 0;
-
-/// The overlay being replayed: one slot per path number, `(layer + 1) << 32 | entry`.
-struct Overlay<'a, 'i> {
-    ix: &'i PathIndex<'a>,
-    layers: Vec<Option<(&'a Digest, &'a LayerReport)>>,
-    slot: Vec<u64>,
-    touched: Vec<u32>,
-    r: Replay<'a>,
-}
-
-impl<'a> Overlay<'a, '_> {
-    fn visible(&self, packed: u64) -> Visible<'a> {
-        let layer = (packed >> 32) as usize - 1;
-        let entry = (packed & 0xffff_ffff) as usize;
-        let (diff_id, report) = self.layers[layer].expect("a replayed layer has a report");
-        Visible {
-            layer,
-            diff_id,
-            record: &report.files[entry],
-            entry,
+impl Waste {
+    pub fn new(m: &SetModel<'_>) -> Self {
+        Waste {
+            final_size: 0,
+            own: Vec::new(),
+            nodes: vec![None; m.tree().nodes.len()],
         }
     }
 
-    fn hide(&mut self, id: u32, hidden_by: usize, cause: WasteCause) {
-        let old = std::mem::replace(&mut self.slot[id as usize], EMPTY);
-        if old != EMPTY {
-            let v = self.visible(old);
-            self.account(&v, hidden_by, cause);
+    pub fn enter(&mut self, o: &Overlay<'_, '_>, at: At) {
+        let r = o.record(at);
+        if r.kind == EntryKind::Regular {
+            self.final_size += r.size;
         }
     }
 
-    fn account(&mut self, old: &Visible<'a>, hidden_by: usize, cause: WasteCause) {
-        if old.record.kind != EntryKind::Regular {
+    pub fn leave(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At, why: Why) {
+        let r = o.record(at);
+        if r.kind != EntryKind::Regular {
             return;
         }
-        let size = old.record.size;
-        match cause {
-            WasteCause::Overwritten => self.r.overwritten_size += size,
-            WasteCause::Deleted => self.r.deleted_size += size,
-        }
-        self.r.events.push(WasteEvent {
-            path: old.record.path.as_str(),
-            size,
-            added_by: old.layer,
-            hidden_by,
+        self.final_size -= r.size;
+        let cause = match why {
+            Why::Undo => return,
+            Why::Overwritten => WasteCause::Overwritten,
+            Why::Deleted => WasteCause::Deleted,
+        };
+        self.own.push(Event {
+            pid,
+            layer: o.layer_at(at.depth),
+            entry: at.entry,
+            added_by: at.depth,
+            hidden_by: o.stack().len() as u32 - 1,
             cause,
+            size: r.size,
         });
     }
 
-    fn hide_under(&mut self, dir: u32, hidden_by: usize) {
-        for id in self.ix.under(dir) {
-            self.hide(id, hidden_by, WasteCause::Deleted);
-        }
-    }
-}
-
-/// Replay the image's layers in order, like an overlay mount.
-pub fn replay<'a>(set: &'a ImageSet, image: &'a Image) -> Replay<'a> {
-    replay_indexed(&PathIndex::for_image(set, image), set, image)
-}
-
-/// [`replay`] with the paths already numbered: replaying many images of one set, build
-/// one [`PathIndex`] of the set and pass it to each.
-pub fn replay_indexed<'a>(ix: &PathIndex<'a>, set: &'a ImageSet, image: &'a Image) -> Replay<'a> {
-    let layers: Vec<Option<(&'a Digest, &'a LayerReport)>> = image
-        .layers
-        .iter()
-        .map(|il| set.layers.get(&il.diff_id).map(|l| (&il.diff_id, l)))
-        .collect();
-    let mut o = Overlay {
-        ix,
-        layers,
-        slot: vec![EMPTY; ix.len()],
-        touched: Vec::new(),
-        r: Replay {
-            complete: true,
-            ..Replay::default()
-        },
-    };
-    for k in 0..o.layers.len() {
-        let Some((_, layer)) = o.layers[k] else {
-            o.r.complete = false;
-            continue;
+    pub fn applied(&mut self, o: &Overlay<'_, '_>, node: u32) {
+        let m = o.m;
+        let n = m.tree().node(node);
+        let parent = n.parent.and_then(|p| self.nodes[p as usize].as_ref());
+        let events = std::mem::take(&mut self.own);
+        let report = m.layers()[n.layer as usize].1;
+        let complete = report.is_some_and(|r| !(r.files.is_empty() && r.content_size > 0))
+            && parent.is_none_or(|p| p.complete);
+        let mut w = NodeWaste {
+            overwritten: parent.map_or(0, |p| p.overwritten),
+            deleted: parent.map_or(0, |p| p.deleted),
+            count: parent.map_or(0, |p| p.count) + events.len() as u64,
+            complete,
+            ..NodeWaste::default()
         };
-        if layer.files.is_empty() && layer.content_size > 0 {
-            o.r.complete = false;
-        }
-        let ids = &ix
-            .layer(&image.layers[k].diff_id)
-            .expect("the index holds every layer of the image")
-            .path;
-        // Whiteouts and opaque markers only hide lower layers: apply them before this
-        // layer's own entries land.
-        for (rec, &id) in layer.files.iter().zip(ids) {
-            match rec.kind {
-                EntryKind::Whiteout => {
-                    o.hide(id, k, WasteCause::Deleted);
-                    o.hide_under(id, k);
-                }
-                EntryKind::OpaqueWhiteout => o.hide_under(id, k),
-                _ => {}
+        for e in &events {
+            match e.cause {
+                WasteCause::Overwritten => w.overwritten += e.size,
+                WasteCause::Deleted => w.deleted += e.size,
             }
         }
-        for (entry, (rec, &id)) in layer.files.iter().zip(ids).enumerate() {
-            if matches!(rec.kind, EntryKind::Whiteout | EntryKind::OpaqueWhiteout) {
-                continue;
-            }
-            let old = o.slot[id as usize];
-            if old != EMPTY {
-                let old = o.visible(old);
-                if old.record.kind == EntryKind::Directory && rec.kind != EntryKind::Directory {
-                    o.hide_under(id, k);
-                }
-                o.account(&old, k, WasteCause::Overwritten);
-            } else {
-                o.touched.push(id);
-            }
-            o.slot[id as usize] = ((k as u64 + 1) << 32) | entry as u64;
-        }
+        // The top of the path: the parent's top, then this layer's events (later in
+        // replay order, so behind the parent's on ties).
+        let mut top: Vec<Event> = parent.map(|p| p.top.clone()).unwrap_or_default();
+        top.extend(events.iter().filter(|e| e.size > 0).copied());
+        top.sort_by(|a, b| {
+            b.size
+                .cmp(&a.size)
+                .then_with(|| a.pid.cmp(&b.pid))
+                .then_with(|| a.added_by.cmp(&b.added_by))
+        });
+        top.truncate(crate::TOP_N);
+        w.top = top;
+        w.events = events;
+        self.nodes[node as usize] = Some(w);
     }
-    o.touched.sort_unstable();
-    o.touched.dedup();
-    let mut entries = Vec::with_capacity(o.touched.len());
-    for &id in &o.touched {
-        let packed = o.slot[id as usize];
-        if packed != EMPTY {
-            entries.push(((packed >> 32) as u32 - 1, packed as u32));
-        }
-    }
-    let mut r = o.r;
-    r.files = FileSystem {
-        layers: o.layers,
-        entries,
-    };
-    r.final_size = r.regular_files().map(|(_, v)| v.record.size).sum();
-    r
-}
-
-/// Which entries of each layer of `set` (in `set.layers` order) are regular files visible
-/// in at least one final filesystem. `replays` are the replays of `set.images`, in order.
-/// The set-wide passes read each visible entry once from these marks, however many
-/// images of a family show it.
-pub(crate) fn visible_regular(set: &ImageSet, replays: &[Replay<'_>]) -> Vec<Vec<bool>> {
-    let layer_no: std::collections::HashMap<&Digest, usize> =
-        set.layers.keys().enumerate().map(|(i, d)| (d, i)).collect();
-    let mut marks: Vec<Vec<bool>> = set
-        .layers
-        .values()
-        .map(|l| vec![false; l.files.len()])
-        .collect();
-    for (r, img) in replays.iter().zip(&set.images) {
-        let no: Vec<Option<usize>> = img
-            .layers
-            .iter()
-            .map(|l| layer_no.get(&l.diff_id).copied())
-            .collect();
-        for (_, v) in r.regular_files() {
-            if let Some(Some(l)) = no.get(v.layer) {
-                marks[*l][v.entry] = true;
-            }
-        }
-    }
-    marks
-}
-
-/// The largest hidden files (empty ones left out), biggest first (ties by path, then
-/// layer).
-pub fn top_waste<'a>(replay: &Replay<'a>, n: usize) -> Vec<WasteEvent<'a>> {
-    let mut events: Vec<WasteEvent<'a>> = replay
-        .events
-        .iter()
-        .filter(|e| e.size > 0)
-        .copied()
-        .collect();
-    events.sort_by(|a, b| {
-        b.size
-            .cmp(&a.size)
-            .then_with(|| a.path.cmp(b.path))
-            .then_with(|| a.added_by.cmp(&b.added_by))
-    });
-    events.truncate(n);
-    events
 }
 
 /// dive's efficiency figures for one image.
@@ -411,124 +178,182 @@ impl DiveScore {
     }
 }
 
+const ABSENT: u64 = u64::MAX;
+const NO_NODE: u32 = u32::MAX;
+
 /// dive's efficiency score, computed as dive computes it (wagoodman/dive,
-/// `filetree/efficiency.go`): every leaf entry of every layer tree is visited; a
-/// whiteout counts, at the path it hides, the bytes under that path in the layers below
-/// when it was a directory, and 0 when it was a file; for each path,
+/// `filetree/efficiency.go`), along the walk: every leaf entry of every layer tree is
+/// visited; a whiteout counts, at the path it hides, the bytes under that path in the
+/// layers below when it was a directory, and 0 when it was a file; for each path,
 /// `cumulative` = the sum of the sizes seen and `min` = the smallest size seen;
 /// efficiency = Σ min / Σ cumulative. Opaque markers are not counted (dive does not
 /// resolve them) and directories count 0 bytes.
-pub fn dive_score(set: &ImageSet, image: &Image) -> DiveScore {
-    dive_score_indexed(&PathIndex::for_image(set, image), set, image)
+pub(crate) struct Dive {
+    /// Per path: times seen, smallest and cumulative size.
+    seen: Vec<u32>,
+    min: Vec<u64>,
+    cumulative: Vec<u64>,
+    /// The stacked tree below the current layer: the size of each non-directory entry.
+    below: Vec<u64>,
+    total_min: u64,
+    total: u64,
+    wasted: u64,
+    /// Undo logs: (path, seen, min, cumulative) and (path, below).
+    log: Vec<(u32, u32, u64, u64)>,
+    below_log: Vec<(u32, u64)>,
+    marks: Vec<(usize, usize, u64, u64, u64)>,
+    node_of: Vec<u32>,
+    nodes: Vec<u32>,
 }
 
-/// [`dive_score`] with the paths already numbered (see [`replay_indexed`]).
-pub fn dive_score_indexed(ix: &PathIndex<'_>, set: &ImageSet, image: &Image) -> DiveScore {
-    const ABSENT: u64 = u64::MAX;
-    const NO_NODE: u32 = u32::MAX;
-    let n = ix.len();
-    // Per path: the smallest and the cumulative size seen, and how many times.
-    let mut min = vec![0u64; n];
-    let mut cumulative = vec![0u64; n];
-    let mut seen = vec![0u32; n];
-    let mut touched: Vec<u32> = Vec::new();
-    // The stacked tree below the current layer, needed to size directory whiteouts:
-    // the size of each non-directory entry. (dive sizes a whiteout by the entries under
-    // its path when that path was a directory, else 0: both are the sum below.)
-    let mut below = vec![ABSENT; n];
-    // One node per path and layer (a later duplicate entry wins).
-    let mut node = vec![NO_NODE; n];
-    let mut nodes: Vec<u32> = Vec::new();
-    let mut size = 0u64;
-    let mut first = 0u64;
-    for (k, il) in image.layers.iter().enumerate() {
-        let (Some(layer), Some(ids)) = (set.layers.get(&il.diff_id), ix.layer(&il.diff_id)) else {
-            continue;
-        };
-        size += layer.content_size;
-        if k == 0 {
-            first = layer.content_size;
+impl Dive {
+    pub fn new(m: &SetModel<'_>) -> Self {
+        let n = m.paths().len();
+        Dive {
+            seen: vec![0; n],
+            min: vec![0; n],
+            cumulative: vec![0; n],
+            below: vec![ABSENT; n],
+            total_min: 0,
+            total: 0,
+            wasted: 0,
+            log: Vec::new(),
+            below_log: Vec::new(),
+            marks: Vec::new(),
+            node_of: vec![NO_NODE; n],
+            nodes: Vec::new(),
         }
-        // Directories and opaque markers are skipped (0 bytes, never waste in dive's
-        // sense); a whiteout is a node at the path it hides.
-        for (i, (rec, &id)) in layer.files.iter().zip(&ids.path).enumerate() {
+    }
+
+    fn see(&mut self, id: u32, bytes: u64) {
+        let i = id as usize;
+        let (seen, min, cum) = (self.seen[i], self.min[i], self.cumulative[i]);
+        self.log.push((id, seen, min, cum));
+        let new_min = if seen == 0 { bytes } else { min.min(bytes) };
+        let new_cum = cum + bytes;
+        self.total_min = self.total_min - if seen == 0 { 0 } else { min } + new_min;
+        self.total = self.total - cum + new_cum;
+        if seen >= 2 {
+            self.wasted -= cum;
+        }
+        if seen + 1 >= 2 {
+            self.wasted += new_cum;
+        }
+        self.seen[i] = seen + 1;
+        self.min[i] = new_min;
+        self.cumulative[i] = new_cum;
+    }
+
+    fn set_below(&mut self, id: u32, v: u64) {
+        let old = std::mem::replace(&mut self.below[id as usize], v);
+        if old != v {
+            self.below_log.push((id, old));
+        }
+    }
+
+    /// Count the layer of `node`.
+    pub fn applied(&mut self, o: &Overlay<'_, '_>, node: u32) {
+        self.marks.push((
+            self.log.len(),
+            self.below_log.len(),
+            self.total_min,
+            self.total,
+            self.wasted,
+        ));
+        let m = o.m;
+        let layer = m.tree().node(node).layer;
+        let files = m.files(layer);
+        let ids = m.paths().layer(layer as usize);
+        // One node per path and layer (a later duplicate entry wins); directories and
+        // opaque markers are skipped (0 bytes, never waste in dive's sense); a whiteout
+        // is a node at the path it hides.
+        for (i, (rec, &id)) in files.iter().zip(ids).enumerate() {
             if matches!(rec.kind, EntryKind::Directory | EntryKind::OpaqueWhiteout) {
                 continue;
             }
-            if node[id as usize] == NO_NODE {
-                nodes.push(id);
+            if self.node_of[id as usize] == NO_NODE {
+                self.nodes.push(id);
             }
-            node[id as usize] = i as u32;
+            self.node_of[id as usize] = i as u32;
         }
-        for id in nodes.drain(..) {
-            let rec = &layer.files[std::mem::replace(&mut node[id as usize], NO_NODE) as usize];
+        let nodes = std::mem::take(&mut self.nodes);
+        for &id in &nodes {
+            let rec = &files[std::mem::replace(&mut self.node_of[id as usize], NO_NODE) as usize];
             let bytes = if rec.kind == EntryKind::Whiteout {
-                ix.under(id)
-                    .map(|j| below[j as usize])
+                m.paths()
+                    .under(id)
+                    .map(|j| self.below[j as usize])
                     .filter(|&b| b != ABSENT)
                     .sum()
             } else {
                 rec.size
             };
-            let i = id as usize;
-            if seen[i] == 0 {
-                touched.push(id);
-                min[i] = bytes;
-            } else if bytes < min[i] {
-                min[i] = bytes;
-            }
-            cumulative[i] += bytes;
-            seen[i] += 1;
+            self.see(id, bytes);
         }
+        self.nodes = nodes;
+        self.nodes.clear();
         // Stack this layer onto the tree below.
-        for (rec, &id) in layer.files.iter().zip(&ids.path) {
+        for (rec, &id) in files.iter().zip(ids) {
             match rec.kind {
                 EntryKind::Whiteout => {
-                    for j in ix.under(id).chain(std::iter::once(id)) {
-                        below[j as usize] = ABSENT;
+                    for j in m.paths().under(id).chain(std::iter::once(id)) {
+                        self.set_below(j, ABSENT);
                     }
                 }
                 EntryKind::OpaqueWhiteout | EntryKind::Directory => {}
-                _ => below[id as usize] = rec.size,
+                _ => self.set_below(id, rec.size),
             }
         }
     }
-    let (mut total_min, mut total, mut wasted) = (0u64, 0u64, 0u64);
-    for &id in &touched {
-        let i = id as usize;
-        total_min += min[i];
-        total += cumulative[i];
-        if seen[i] >= 2 {
-            wasted += cumulative[i];
+
+    /// The score of the path up to the top of the stack, for an image of `size` bytes
+    /// whose first layer has `first` bytes.
+    pub fn score(&self, size: u64, first: u64) -> DiveScore {
+        DiveScore {
+            efficiency: if self.total == 0 {
+                1.0
+            } else {
+                self.total_min as f64 / self.total as f64
+            },
+            wasted_size: self.wasted,
+            user_size: size - first,
         }
     }
-    DiveScore {
-        efficiency: if total == 0 {
-            1.0
-        } else {
-            total_min as f64 / total as f64
-        },
-        wasted_size: wasted,
-        user_size: size - first,
+
+    /// Take the top layer's counts off again.
+    pub fn left(&mut self) {
+        let (log, below, total_min, total, wasted) = self.marks.pop().expect("a counted layer");
+        for (id, seen, min, cum) in self.log.drain(log..).rev() {
+            let i = id as usize;
+            self.seen[i] = seen;
+            self.min[i] = min;
+            self.cumulative[i] = cum;
+        }
+        for (id, old) in self.below_log.drain(below..).rev() {
+            self.below[id as usize] = old;
+        }
+        self.total_min = total_min;
+        self.total = total;
+        self.wasted = wasted;
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::testutil::{image, set};
+    use crate::model::{FinalFs, SetModel};
+    use crate::testutil::{image_report, report, set};
+    use crate::ImageReport;
 
-    fn check(r: &Replay, set: &ImageSet, img: &Image) {
-        let size: u64 = img
-            .layers
-            .iter()
-            .map(|l| set.layers[&l.diff_id].content_size)
-            .sum();
+    fn check(i: &ImageReport) {
         assert_eq!(
-            size,
-            r.final_size + r.wasted_size(),
+            i.size,
+            i.final_size + i.wasted_size,
             "size == final + wasted"
         );
+    }
+
+    fn figures(i: &ImageReport) -> (u64, u64, u64) {
+        (i.overwritten_size, i.deleted_size, i.final_size)
     }
 
     #[test]
@@ -540,15 +365,12 @@ mod tests {
                 vec![("f", "etc/conf", 30, 2)],
             ],
         )]);
-        let img = image(&s, "a");
-        let r = replay(&s, img);
-        assert_eq!(
-            (r.overwritten_size, r.deleted_size, r.final_size),
-            (100, 0, 30)
-        );
-        assert_eq!(r.events[0].added_by, 0);
-        assert_eq!(r.events[0].hidden_by, 1);
-        check(&r, &s, img);
+        let r = report(&s);
+        let i = image_report(&r, "a");
+        assert_eq!(figures(i), (100, 0, 30));
+        assert_eq!(i.top_waste[0].added_by, 0);
+        assert_eq!(i.top_waste[0].hidden_by, 1);
+        check(i);
     }
 
     #[test]
@@ -565,13 +387,10 @@ mod tests {
                 vec![("w", ".wh.d", 0, 0), ("w", ".wh.a", 0, 0)],
             ],
         )]);
-        let img = image(&s, "a");
-        let r = replay(&s, img);
-        assert_eq!(
-            (r.overwritten_size, r.deleted_size, r.final_size),
-            (0, 60, 5)
-        );
-        check(&r, &s, img);
+        let r = report(&s);
+        let i = image_report(&r, "a");
+        assert_eq!(figures(i), (0, 60, 5));
+        check(i);
     }
 
     #[test]
@@ -587,14 +406,12 @@ mod tests {
                 ],
             ],
         )]);
-        let img = image(&s, "a");
-        let r = replay(&s, img);
-        assert_eq!(
-            (r.overwritten_size, r.deleted_size, r.final_size),
-            (0, 40, 8)
-        );
-        assert!(r.files.contains_key("d/new"));
-        check(&r, &s, img);
+        let r = report(&s);
+        let i = image_report(&r, "a");
+        assert_eq!(figures(i), (0, 40, 8));
+        let m = SetModel::new(&s);
+        assert!(FinalFs::new(&m, 0).get("d/new").is_some());
+        check(i);
     }
 
     #[test]
@@ -606,13 +423,10 @@ mod tests {
                 vec![("f", "d", 3, 3)],
             ],
         )]);
-        let img = image(&s, "a");
-        let r = replay(&s, img);
-        assert_eq!(
-            (r.overwritten_size, r.deleted_size, r.final_size),
-            (0, 33, 3)
-        );
-        check(&r, &s, img);
+        let r = report(&s);
+        let i = image_report(&r, "a");
+        assert_eq!(figures(i), (0, 33, 3));
+        check(i);
     }
 
     #[test]
@@ -621,13 +435,10 @@ mod tests {
             "a",
             vec![vec![("f", "x", 9, 1), ("h", "y", 0, 0), ("f", "x", 4, 2)]],
         )]);
-        let img = image(&s, "a");
-        let r = replay(&s, img);
-        assert_eq!(
-            (r.overwritten_size, r.deleted_size, r.final_size),
-            (9, 0, 4)
-        );
-        check(&r, &s, img);
+        let r = report(&s);
+        let i = image_report(&r, "a");
+        assert_eq!(figures(i), (9, 0, 4));
+        check(i);
     }
 
     #[test]
@@ -641,13 +452,37 @@ mod tests {
                 vec![("f", "x", 30, 3), ("w", ".wh.y", 0, 0)],
             ],
         )]);
-        let img = image(&s, "a");
-        let d = dive_score(&s, img);
+        let r = report(&s);
+        let i = image_report(&r, "a");
         // x: cumulative 130, min 30; y: cumulative 50, min 0; base: 1000/1000.
-        assert_eq!(d.wasted_size, 180);
-        assert_eq!(d.user_size, 180);
-        assert!((d.efficiency - 1030.0 / 1180.0).abs() < 1e-12);
-        let r = replay(&s, img);
-        assert_eq!(r.wasted_size(), 150);
+        assert_eq!(i.dive_wasted_size, 180);
+        assert_eq!(i.user_size, 180);
+        assert!((i.efficiency - 1030.0 / 1180.0).abs() < 1e-12);
+        assert_eq!(i.wasted_size, 150);
+    }
+
+    /// Siblings of one node see their parent's filesystem, not each other's: the walk
+    /// takes each layer off again on the way back up.
+    #[test]
+    fn siblings_do_not_see_each_other() {
+        let base = vec![("f", "shared", 100, 1), ("f", "gone", 7, 2)];
+        let s = set(&[
+            ("a", vec![base.clone(), vec![("w", ".wh.shared", 0, 0)]]),
+            ("b", vec![base.clone(), vec![("f", "shared", 5, 3)]]),
+            (
+                "c",
+                vec![
+                    base.clone(),
+                    vec![("f", "c", 1, 4), ("w", ".wh.gone", 0, 0)],
+                ],
+            ),
+        ]);
+        let r = report(&s);
+        assert_eq!(figures(image_report(&r, "a")), (0, 100, 7));
+        assert_eq!(figures(image_report(&r, "b")), (100, 0, 12));
+        assert_eq!(figures(image_report(&r, "c")), (0, 7, 101));
+        for n in ["a", "b", "c"] {
+            check(image_report(&r, n));
+        }
     }
 }

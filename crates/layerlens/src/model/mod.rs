@@ -1,6 +1,255 @@
-//! The set model: what every reducer reads, computed once from an
-//! [`ImageSet`](crate::ImageSet): paths numbered set-wide ([`paths`]) and ChainIDs
-//! ([`chain`]).
+//! The set model: everything the reducers read, computed once from an
+//! [`ImageSet`](crate::ImageSet).
+//!
+//! * the distinct layers, numbered ([`SetModel::layers`]);
+//! * every path numbered set-wide, in byte order ([`paths`]);
+//! * the ChainID tree ([`chain`]): one node per distinct ChainID, each image a path from
+//!   a root to its top node;
+//! * the overlay replay ([`overlay`]): what is visible after each node, which entry
+//!   each layer added or hid. It runs along the ChainID tree ([`SetModel::walk`]): a
+//!   child's filesystem is its parent's plus its own layer, so the work grows with the
+//!   distinct nodes and their entries, not with images × files. Per-image figures are
+//!   read at the node an image ends at. One image alone can be replayed too
+//!   ([`SetModel::final_fs`]).
 
 pub mod chain;
+pub(crate) mod contents;
+pub(crate) mod overlay;
 pub(crate) mod paths;
+
+use std::collections::HashMap;
+
+use crate::digest::Digest;
+use crate::read::analyzer::{Image, ImageSet};
+use crate::read::layer::{FileRecord, LayerReport};
+
+pub use chain::{ChainNode, ChainTree};
+pub use overlay::FinalFs;
+pub use paths::PathIndex;
+
+/// An analysed set, modelled once for every reducer.
+#[derive(Debug)]
+pub struct SetModel<'a> {
+    set: &'a ImageSet,
+    /// Every diff_id the images use, numbered: first those with a report (in the
+    /// set's order), then any without.
+    layers: Vec<(&'a Digest, Option<&'a LayerReport>)>,
+    number: HashMap<&'a Digest, u32>,
+    paths: PathIndex<'a>,
+    contents: contents::Contents,
+    tree: ChainTree,
+    /// Per node: the content bytes of its layers from the root up to it.
+    cumulative: Vec<u64>,
+}
+
+/// No files: the layer of a diff_id without a report.
+static NO_FILES: Vec<FileRecord> = Vec::new();
+
+impl<'a> SetModel<'a> {
+    /// Model `set`: number its layers and paths and build its ChainID tree.
+    pub fn new(set: &'a ImageSet) -> SetModel<'a> {
+        let mut layers: Vec<(&'a Digest, Option<&'a LayerReport>)> =
+            set.layers.iter().map(|(d, l)| (d, Some(l))).collect();
+        let mut number: HashMap<&'a Digest, u32> = layers
+            .iter()
+            .enumerate()
+            .map(|(i, (d, _))| (*d, i as u32))
+            .collect();
+        for img in &set.images {
+            for l in &img.layers {
+                if !number.contains_key(&l.diff_id) {
+                    number.insert(&l.diff_id, layers.len() as u32);
+                    layers.push((&l.diff_id, None));
+                }
+            }
+        }
+        let reports: Vec<&LayerReport> = layers
+            .iter()
+            .map(|(_, r)| r.unwrap_or(&EMPTY_REPORT))
+            .collect();
+        let ((paths, contents), tree) = rayon::join(
+            || {
+                rayon::join(
+                    || PathIndex::new(&reports),
+                    || contents::Contents::new(&reports),
+                )
+            },
+            || ChainTree::new(set, |d| number[d]),
+        );
+        let mut cumulative = vec![0u64; tree.nodes.len()];
+        for (i, n) in tree.nodes.iter().enumerate() {
+            let own = layers[n.layer as usize].1.map_or(0, |r| r.content_size);
+            cumulative[i] = own + n.parent.map_or(0, |p| cumulative[p as usize]);
+        }
+        SetModel {
+            set,
+            layers,
+            number,
+            paths,
+            contents,
+            tree,
+            cumulative,
+        }
+    }
+
+    /// The set modelled.
+    pub fn set(&self) -> &'a ImageSet {
+        self.set
+    }
+
+    /// The images, in the set's order.
+    pub fn images(&self) -> &'a [Image] {
+        &self.set.images
+    }
+
+    /// The distinct layers, by number: diff_id and report (`None` when the set has no
+    /// report for a diff_id an image names).
+    pub fn layers(&self) -> &[(&'a Digest, Option<&'a LayerReport>)] {
+        &self.layers
+    }
+
+    /// The number of a layer.
+    pub fn layer_number(&self, diff_id: &Digest) -> Option<u32> {
+        self.number.get(diff_id).copied()
+    }
+
+    /// The records of layer number `layer` (none without a report).
+    pub fn files(&self, layer: u32) -> &'a [FileRecord] {
+        self.layers[layer as usize]
+            .1
+            .map_or(NO_FILES.as_slice(), |r| r.files.as_slice())
+    }
+
+    /// The content bytes of layer number `layer`.
+    pub fn content_size(&self, layer: u32) -> u64 {
+        self.layers[layer as usize].1.map_or(0, |r| r.content_size)
+    }
+
+    /// The paths.
+    pub fn paths(&self) -> &PathIndex<'a> {
+        &self.paths
+    }
+
+    /// The contents.
+    pub(crate) fn contents(&self) -> &contents::Contents {
+        &self.contents
+    }
+
+    /// The ChainID tree.
+    pub fn tree(&self) -> &ChainTree {
+        &self.tree
+    }
+
+    /// The content bytes of the layers from the bottom up to `node`: the size of an
+    /// image whose top it is.
+    pub fn cumulative_size(&self, node: u32) -> u64 {
+        self.cumulative[node as usize]
+    }
+
+    /// An image's size: the sum of its layers' content bytes.
+    pub fn image_size(&self, image: usize) -> u64 {
+        self.tree.top(image).map_or(0, |n| self.cumulative_size(n))
+    }
+
+    /// The layer number at each position of an image, lowest first.
+    pub fn image_layers(&self, image: usize) -> impl Iterator<Item = u32> + '_ {
+        self.tree.paths[image]
+            .iter()
+            .map(|&n| self.tree.node(n).layer)
+    }
+
+    /// The index of an image in the set's order.
+    pub fn image_index(&self, image: &Image) -> Option<usize> {
+        self.set.images.iter().position(|i| i.id == image.id)
+    }
+}
+
+static EMPTY_REPORT: std::sync::LazyLock<LayerReport> = std::sync::LazyLock::new(|| LayerReport {
+    diff_id: Digest::sha256_of(b""),
+    verified: false,
+    stored_digest: None,
+    compression: crate::read::layer::Compression::None,
+    stored_size: 0,
+    tar_size: 0,
+    content_size: 0,
+    symlink_size: 0,
+    trailing_size: 0,
+    counts: Default::default(),
+    files: Vec::new(),
+    notes: Vec::new(),
+    captured: Vec::new(),
+});
+
+/// What [`SetModel::walk`] reports besides the table's changes.
+pub(crate) trait Walker: overlay::Sink {
+    /// The layer of `node` is about to be applied.
+    fn pushing(&mut self, _o: &overlay::Overlay<'_, '_>, _node: u32) {}
+    /// The layer of `node` is applied (the top of the stack).
+    fn applied(&mut self, _o: &overlay::Overlay<'_, '_>, _node: u32) {}
+    /// Image `image` ends at the node on top of the stack.
+    fn image(&mut self, _o: &overlay::Overlay<'_, '_>, _image: u32) {}
+    /// The layer of `node` is about to be taken off.
+    fn leaving(&mut self, _o: &overlay::Overlay<'_, '_>, _node: u32) {}
+    /// The layer of `node` was taken off.
+    fn left(&mut self, _o: &overlay::Overlay<'_, '_>, _node: u32) {}
+}
+
+impl SetModel<'_> {
+    /// Walk the ChainID tree depth first, one table per worker: each worker takes whole
+    /// root subtrees (largest first, to the least loaded worker), and gets its own
+    /// walker from `make`. Returns the walkers when done.
+    pub(crate) fn walk<W: Walker + Send>(&self, make: impl Fn() -> W + Sync) -> Vec<W> {
+        use rayon::prelude::*;
+        let tree = &self.tree;
+        // Work of a subtree: the records of its layers.
+        let mut weight = vec![0u64; tree.nodes.len()];
+        for (i, n) in tree.nodes.iter().enumerate().rev() {
+            weight[i] += self.files(n.layer).len() as u64 + 1;
+            if let Some(p) = n.parent {
+                weight[p as usize] += weight[i];
+            }
+        }
+        let workers = rayon::current_num_threads().clamp(1, tree.roots.len().max(1));
+        let mut roots = tree.roots.clone();
+        roots.sort_by_key(|&r| std::cmp::Reverse(weight[r as usize]));
+        let mut bins: Vec<(u64, Vec<u32>)> = vec![(0, Vec::new()); workers];
+        for r in roots {
+            let bin = bins
+                .iter_mut()
+                .min_by_key(|b| b.0)
+                .expect("one bin at least");
+            bin.0 += weight[r as usize];
+            bin.1.push(r);
+        }
+        bins.into_par_iter()
+            .map(|(_, roots)| {
+                let mut w = make();
+                let mut o = overlay::Overlay::new(self);
+                // Roots in the tree's order, whatever the bin's order.
+                let mut roots = roots;
+                roots.sort_unstable();
+                for root in roots {
+                    let mut todo: Vec<(u32, bool)> = vec![(root, false)];
+                    while let Some((n, done)) = todo.pop() {
+                        let node = tree.node(n);
+                        if done {
+                            w.leaving(&o, n);
+                            o.pop(&mut w);
+                            w.left(&o, n);
+                            continue;
+                        }
+                        w.pushing(&o, n);
+                        o.push(n, &mut w);
+                        w.applied(&o, n);
+                        for &img in &node.images {
+                            w.image(&o, img);
+                        }
+                        todo.push((n, true));
+                        todo.extend(node.children.iter().rev().map(|&c| (c, false)));
+                    }
+                }
+                w
+            })
+            .collect()
+    }
+}

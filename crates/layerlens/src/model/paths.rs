@@ -1,36 +1,37 @@
-//! A set-wide numbering of paths, built once per report so that replaying many images
-//! that share layers does not compare the same path strings once per image.
+//! Every path of a set numbered once, in byte order.
 //!
-//! Every path of every layer (and every path a whiteout or opaque marker names) gets a
-//! number, in byte order of the path: numbers sort as the paths do, and the paths
+//! Each record of each distinct layer gets the number of the path it occupies in an
+//! overlay replay (its own path; for a whiteout, the path it hides; for an opaque
+//! marker, the directory it empties). Every directory above a numbered path is numbered
+//! too, so that every path has a parent. Numbers sort as the paths do, and the paths
 //! strictly under a directory `d` are one contiguous range (those between `d/` and `d0`,
-//! `'0'` following `'/'`). Each layer's records are numbered once, in parallel, and
-//! every image replay then works on dense arrays indexed by those numbers.
+//! `'0'` following `'/'`). Paths are compared as strings only while they are sorted,
+//! once; everything after works on the numbers.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
-// A seeded fast hasher: the numbering map is keyed by every path of the set.
 use foldhash::HashMap;
 use rayon::prelude::*;
+use twox_hash::XxHash3_64;
 
-use crate::digest::Digest;
-use crate::read::analyzer::ImageSet;
 use crate::read::layer::{EntryKind, FileRecord, LayerReport};
 
-/// Path numbers of one layer's records.
-#[derive(Debug, Default)]
-pub(crate) struct LayerIds {
-    /// Per record: the number of its path; for a whiteout, of the path it hides; for an
-    /// opaque marker, of the directory it empties.
-    pub(crate) path: Vec<u32>,
-}
+/// No path: the parent of the root, or a path the index does not hold.
+pub(crate) const NO_PATH: u32 = u32::MAX;
 
-/// Paths of a set of layers, numbered in byte order.
+/// The paths of a set of layers, numbered in byte order.
 #[derive(Debug, Default)]
 pub struct PathIndex<'a> {
     paths: Vec<Cow<'a, str>>,
-    layers: HashMap<&'a Digest, LayerIds>,
+    /// Per layer (in the order given to [`PathIndex::new`]), per record: its number.
+    layers: Vec<Vec<u32>>,
+    /// Per path: the number of its parent directory (`NO_PATH` for the root `""` and
+    /// for top-level names, whose parent is the root only when the root is numbered).
+    parent: Vec<u32>,
+    /// XXH3-64 of a path → its number, for looking up paths read from elsewhere
+    /// (package databases). A collision is checked against the string.
+    lookup: HashMap<u64, u32>,
 }
 
 /// The path a record occupies in an overlay replay: its own, or the one it hides.
@@ -43,51 +44,107 @@ pub(crate) fn replay_path(rec: &FileRecord) -> Cow<'_, str> {
     }
 }
 
+fn key(path: &str) -> u64 {
+    XxHash3_64::oneshot(path.as_bytes())
+}
+
+/// The directory holding `path` (`""` for a top-level name), or `None` for the root.
+fn parent_of(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    Some(path.rfind('/').map_or("", |i| &path[..i]))
+}
+
 impl<'a> PathIndex<'a> {
-    /// Number the paths of every layer of `set`.
-    pub fn new(set: &'a ImageSet) -> PathIndex<'a> {
-        Self::of_layers(set.layers.iter().collect())
-    }
-
-    /// Number the paths of the layers `image` uses (what one replay needs).
-    pub fn for_image(set: &'a ImageSet, image: &crate::Image) -> PathIndex<'a> {
-        let mut layers: Vec<(&'a Digest, &'a LayerReport)> = image
-            .layers
-            .iter()
-            .filter_map(|l| set.layers.get_key_value(&l.diff_id))
-            .collect();
-        layers.sort_by_key(|(d, _)| *d);
-        layers.dedup_by_key(|(d, _)| *d);
-        Self::of_layers(layers)
-    }
-
-    fn of_layers(layers: Vec<(&'a Digest, &'a LayerReport)>) -> PathIndex<'a> {
-        let mut paths: Vec<Cow<'a, str>> = layers
+    /// Number the paths of these layers; [`PathIndex::layer`] takes the same positions.
+    pub fn new(layers: &[&'a LayerReport]) -> PathIndex<'a> {
+        // (path, layer, record) of every record, sorted by path: numbers are handed out
+        // in one pass over the sorted list, with no map from strings.
+        let mut all: Vec<(Cow<'a, str>, u32, u32)> = layers
             .par_iter()
-            .flat_map_iter(|(_, l)| l.files.iter().map(replay_path))
-            .collect();
-        paths.par_sort_unstable();
-        paths.dedup();
-        let number: HashMap<&str, u32> = paths
-            .iter()
             .enumerate()
-            .map(|(i, p)| (p.as_ref(), i as u32))
-            .collect();
-        let ids: Vec<LayerIds> = layers
-            .par_iter()
-            .map(|(_, l)| LayerIds {
-                path: l
-                    .files
+            .flat_map_iter(|(l, r)| {
+                r.files
                     .iter()
-                    .map(|r| number[replay_path(r).as_ref()])
-                    .collect(),
+                    .enumerate()
+                    .map(move |(i, f)| (replay_path(f), l as u32, i as u32))
             })
             .collect();
-        drop(number);
-        PathIndex {
-            layers: layers.iter().map(|(d, _)| *d).zip(ids).collect(),
-            paths,
+        all.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Directories above the paths that are not paths themselves.
+        let mut missing: Vec<Cow<'a, str>> = Vec::new();
+        {
+            let present = |p: &str| all.binary_search_by(|x| x.0.as_ref().cmp(p)).is_ok();
+            // One check per distinct directory: consecutive paths share their parents.
+            let mut checked: Vec<&str> = Vec::new();
+            let mut last: Option<&str> = None;
+            for (p, _, _) in &all {
+                if last == Some(p.as_ref()) {
+                    continue;
+                }
+                last = Some(p.as_ref());
+                for (depth, (i, _)) in p.match_indices('/').enumerate() {
+                    let dir = &p[..i];
+                    if checked.get(depth) == Some(&dir) {
+                        continue;
+                    }
+                    checked.truncate(depth);
+                    checked.push(dir);
+                    if !present(dir) {
+                        missing.push(match p {
+                            Cow::Borrowed(s) => Cow::Borrowed(&s[..i]),
+                            Cow::Owned(s) => Cow::Owned(s[..i].to_string()),
+                        });
+                    }
+                }
+            }
         }
+        missing.sort_unstable();
+        missing.dedup();
+        // Merge the two sorted lists, numbering as we go.
+        let mut paths: Vec<Cow<'a, str>> = Vec::with_capacity(all.len() / 2 + missing.len());
+        let mut ids: Vec<Vec<u32>> = layers.iter().map(|l| vec![0; l.files.len()]).collect();
+        let mut m = missing.into_iter().peekable();
+        let mut rest = all.into_iter().peekable();
+        loop {
+            let take_missing = match (m.peek(), rest.peek()) {
+                (Some(a), Some(b)) => a.as_ref() < b.0.as_ref(),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if take_missing {
+                paths.push(m.next().expect("peeked"));
+                continue;
+            }
+            let (p, l, i) = rest.next().expect("peeked");
+            if paths.last().map(|x| x.as_ref()) != Some(p.as_ref()) {
+                paths.push(p);
+            }
+            ids[l as usize][i as usize] = (paths.len() - 1) as u32;
+        }
+        paths.shrink_to_fit();
+        let lookup: HashMap<u64, u32> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (key(p), i as u32))
+            .collect();
+        let mut ix = PathIndex {
+            paths,
+            layers: ids,
+            parent: Vec::new(),
+            lookup,
+        };
+        ix.parent = (0..ix.paths.len())
+            .into_par_iter()
+            .map(|i| {
+                parent_of(&ix.paths[i])
+                    .and_then(|p| ix.find(p))
+                    .unwrap_or(NO_PATH)
+            })
+            .collect();
+        ix
     }
 
     /// How many distinct paths.
@@ -105,9 +162,27 @@ impl<'a> PathIndex<'a> {
         &self.paths[id as usize]
     }
 
-    /// The numbers of a layer's records, when the layer was indexed.
-    pub(crate) fn layer(&self, diff_id: &Digest) -> Option<&LayerIds> {
-        self.layers.get(diff_id)
+    /// The number of `path`, if the index holds it.
+    pub fn find(&self, path: &str) -> Option<u32> {
+        let id = *self.lookup.get(&key(path))?;
+        if self.path(id) == path {
+            return Some(id);
+        }
+        // Two paths with one XXH3-64: fall back to the sorted list.
+        self.paths
+            .binary_search_by(|p| p.as_ref().cmp(path))
+            .ok()
+            .map(|i| i as u32)
+    }
+
+    /// The numbers of the records of the layer at position `layer`.
+    pub(crate) fn layer(&self, layer: usize) -> &[u32] {
+        &self.layers[layer]
+    }
+
+    /// The number of the directory holding the path numbered `id`.
+    pub(crate) fn parent(&self, id: u32) -> u32 {
+        self.parent[id as usize]
     }
 
     /// The numbers of the paths strictly under the directory numbered `dir` (`""` is
@@ -126,33 +201,42 @@ impl<'a> PathIndex<'a> {
         };
         lo as u32..hi.max(lo) as u32
     }
+
+    /// Whether the path numbered `id` is `dir` or lies under it.
+    pub(crate) fn is_within(&self, id: u32, dir: u32) -> bool {
+        id == dir || self.under(dir).contains(&id)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::set;
+    use crate::testutil::layer;
 
     #[test]
     fn numbers_follow_path_order_and_directories_are_ranges() {
-        let s = set(&[(
-            "a",
-            vec![
-                vec![
-                    ("d", "d", 0, 0),
-                    ("f", "d/x", 1, 1),
-                    ("f", "d-x", 1, 2),
-                    ("f", "d/sub/y", 1, 3),
-                    ("f", "e", 1, 4),
-                ],
-                vec![("w", ".wh.d", 0, 0), ("o", "q/.wh..wh..opq", 0, 0)],
-            ],
-        )]);
-        let ix = PathIndex::new(&s);
+        let a = layer(&[
+            ("d", "d", 0, 0),
+            ("f", "d/x", 1, 1),
+            ("f", "d-x", 1, 2),
+            ("f", "d/sub/y", 1, 3),
+            ("f", "e", 1, 4),
+        ]);
+        let b = layer(&[("w", ".wh.d", 0, 0), ("o", "q/.wh..wh..opq", 0, 0)]);
+        let ix = PathIndex::new(&[&a, &b]);
         let all: Vec<&str> = (0..ix.len() as u32).map(|i| ix.path(i)).collect();
-        assert_eq!(all, ["d", "d-x", "d/sub/y", "d/x", "e", "q"]);
+        // `d/sub` is numbered as the parent of `d/sub/y`.
+        assert_eq!(all, ["d", "d-x", "d/sub", "d/sub/y", "d/x", "e", "q"]);
         let under: Vec<&str> = ix.under(0).map(|i| ix.path(i)).collect();
-        assert_eq!(under, ["d/sub/y", "d/x"]);
-        assert!(ix.under(4).is_empty());
+        assert_eq!(under, ["d/sub", "d/sub/y", "d/x"]);
+        assert!(ix.under(5).is_empty());
+        assert_eq!(ix.layer(0), [0, 4, 1, 3, 5]);
+        assert_eq!(ix.layer(1), [0, 6]);
+        assert_eq!(ix.find("d/sub/y"), Some(3));
+        assert_eq!(ix.find("nope"), None);
+        assert_eq!(ix.parent(3), 2);
+        assert_eq!(ix.parent(2), 0);
+        assert_eq!(ix.parent(0), NO_PATH, "no root entry");
+        assert!(ix.is_within(3, 0) && !ix.is_within(1, 0));
     }
 }

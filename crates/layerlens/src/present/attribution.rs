@@ -63,7 +63,7 @@ pub fn explain_table(path: &str, found: &[Explanation], width: usize) -> String 
 
 /// The `explain` result as one CSV table: a row per event of each image.
 pub fn explain_csv(found: &[Explanation]) -> String {
-    use super::text::{table_csv, Cell, Table};
+    use super::table::{table_csv, Cell, Table};
     let mut rows = Vec::new();
     for e in found {
         let owner = e

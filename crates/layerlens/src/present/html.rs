@@ -1,104 +1,22 @@
 //! A self-contained HTML report: one file with inline CSS and a small vanilla script,
 //! no external resources, readable offline and printable.
 //!
-//! [`render`] takes the report as JSON (`serde_json::to_value(&report)`), embeds it in a
+//! [`render`] takes the typed report, embeds it serialised in a
 //! `<script type="application/json">` element (with `<`, `>` and `&` escaped as `\u003c`
 //! and so on, so no string from an archive can close the element or open a comment)
 //! and draws every section in the browser with `textContent` only: paths, refs and
 //! commands from archives are never parsed as HTML. Sections whose data a report lacks
 //! (attribution: `by_kind`, `by_origin`, `packages`, `recommendations`, `reclaimable`)
-//! say so instead of drawing.
+//! say so instead of drawing. The treemap draws each image's `top_dirs`, which
+//! [`Report::add_top_dirs`] fills before rendering (a report read back from JSON may
+//! have none: the treemap then shows packages or layers).
 //!
 //! The page's script sets `<body data-status="ok">` once everything is drawn, or
 //! `data-status="error: …"` on any script error; the browser test reads it.
 
-use std::collections::HashMap;
+use serde::Serialize;
 
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-use crate::forensics::waste;
-use crate::read::analyzer::{Image, ImageSet};
 use crate::report::Report;
-
-/// The bytes of the final filesystem under one directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DirSize {
-    /// Directory path, relative, `/`-separated (`usr/lib`).
-    pub path: String,
-    /// Regular-file bytes under it, at any depth.
-    pub size: u64,
-    /// Regular files under it, at any depth.
-    pub files: u64,
-}
-
-/// How deep [`top_dirs`] looks by default.
-pub const TOP_DIRS_DEPTH: usize = 3;
-/// How many directories [`top_dirs`] keeps by default.
-pub const TOP_DIRS_LIMIT: usize = 200;
-
-/// The largest directories of an image's final filesystem (after the overlay replay),
-/// at most `depth` levels deep, at most `limit` of them, sorted by path. The largest
-/// are kept first and a directory is never larger than its parent, so every kept
-/// directory's parent (above the root) is kept too.
-pub fn top_dirs(set: &ImageSet, image: &Image, depth: usize, limit: usize) -> Vec<DirSize> {
-    let replay = waste::replay(set, image);
-    let mut dirs: HashMap<&str, (u64, u64)> = HashMap::new();
-    for (path, v) in replay.regular_files() {
-        let size = v.size();
-        for (level, (i, _)) in path.match_indices('/').enumerate() {
-            if level >= depth {
-                break;
-            }
-            let e = dirs.entry(&path[..i]).or_default();
-            e.0 += size;
-            e.1 += 1;
-        }
-    }
-    let mut all: Vec<(&str, (u64, u64))> = dirs.into_iter().collect();
-    all.sort_by(|a, b| {
-        b.1 .0
-            .cmp(&a.1 .0)
-            .then(a.0.len().cmp(&b.0.len()))
-            .then(a.0.cmp(b.0))
-    });
-    all.truncate(limit);
-    let mut out: Vec<DirSize> = all
-        .into_iter()
-        .map(|(p, (size, files))| DirSize {
-            path: p.to_string(),
-            size,
-            files,
-        })
-        .collect();
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
-}
-
-/// The report as JSON with each image's [`top_dirs`] added as `top_dirs`: what the
-/// HTML report's treemap draws.
-pub fn report_value(report: &Report, set: &ImageSet) -> Value {
-    let mut v = serde_json::to_value(report).expect("a report always serialises");
-    let dirs: Vec<(String, Vec<DirSize>)> = set
-        .images
-        .par_iter()
-        .map(|img| {
-            (
-                img.id.to_string(),
-                top_dirs(set, img, TOP_DIRS_DEPTH, TOP_DIRS_LIMIT),
-            )
-        })
-        .collect();
-    if let Some(images) = v["images"].as_array_mut() {
-        for img in images {
-            if let Some((_, d)) = dirs.iter().find(|(id, _)| img["id"] == id.as_str()) {
-                img["top_dirs"] = serde_json::to_value(d).expect("plain data");
-            }
-        }
-    }
-    v
-}
 
 /// `s` with `& < > " '` replaced by entities, safe in HTML text and quoted attributes.
 pub fn escape_html(s: &str) -> String {
@@ -116,11 +34,13 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// JSON safe inside a `<script>` element: `<`, `>`, `&` and the JavaScript line
-/// separators escaped as `\uXXXX` (they only occur inside JSON strings, where the
-/// escapes mean the same characters).
-pub fn script_json(v: &Value) -> String {
-    let s = serde_json::to_string(v).expect("a value always serialises");
+/// `v` as compact JSON safe inside a `<script>` element: `<`, `>`, `&` and the
+/// JavaScript line separators escaped as `\uXXXX` (they only occur inside JSON
+/// strings, where the escapes mean the same characters). Object keys come sorted (the
+/// value goes through `serde_json::Value`, whose maps are ordered by key).
+pub fn script_json<T: Serialize + ?Sized>(v: &T) -> String {
+    let v = serde_json::to_value(v).expect("plain data always serialises");
+    let s = serde_json::to_string(&v).expect("a value always serialises");
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -135,15 +55,11 @@ pub fn script_json(v: &Value) -> String {
     out
 }
 
-/// The whole HTML document for a report given as JSON.
-pub fn render(report: &Value) -> String {
-    let title = match report["images"].as_array().map(Vec::len) {
-        Some(1) => format!(
-            "layerlens: {}",
-            super::text::image_name(&report["images"][0])
-        ),
-        Some(n) => format!("layerlens: {n} images"),
-        None => "layerlens report".to_string(),
+/// The whole HTML document for a report.
+pub fn render(report: &Report) -> String {
+    let title = match report.images.as_slice() {
+        [one] => format!("layerlens: {}", super::text::image_name(one)),
+        all => format!("layerlens: {} images", all.len()),
     };
     let mut out = String::with_capacity(64 * 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -287,13 +203,25 @@ const JS: &str = include_str!("report.js");
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::forensics::waste::WasteCause;
+    use crate::present::sample::{image, report};
+    use crate::report::WasteEntry;
+    use serde_json::{json, Value};
 
     #[test]
     fn archive_strings_cannot_escape_the_data_element() {
-        let v = json!({"images": [{"refs": ["</script><script>alert(1)</script>"],
-                                   "id": "sha256:00", "top_waste": [{"path": "<!--x"}]}]});
-        let html = render(&v);
+        let mut img = image(&["</script><script>alert(1)</script>"], "00");
+        img.top_waste = vec![WasteEntry {
+            path: "<!--x".into(),
+            size: 1,
+            cause: WasteCause::Deleted,
+            added_by: 0,
+            added_by_command: None,
+            hidden_by: 0,
+            hidden_by_command: None,
+        }];
+        let r = report(vec![img]);
+        let html = render(&r);
         let data = html
             .split("id=\"report-data\">")
             .nth(1)
@@ -303,7 +231,8 @@ mod tests {
             .unwrap();
         assert!(!data.contains('<'), "{data}");
         let back: Value = serde_json::from_str(data).unwrap();
-        assert_eq!(back, v);
+        assert_eq!(back, serde_json::to_value(&r).unwrap());
+        assert_eq!(serde_json::from_value::<Report>(back).unwrap(), r);
         assert!(html.contains("<title>layerlens: &lt;/script&gt;&lt;script&gt;"));
         assert!(!html.contains("<script>alert"));
         // No external resources: nothing is loaded from anywhere (the SVG namespace

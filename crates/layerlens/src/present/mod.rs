@@ -1,10 +1,15 @@
-//! Human-readable presentation of a [`crate::Report`]: sizes in human units, tables that
-//! fit 100 columns ([`text`], also CSV), the HTML report ([`html`]). Presenters format;
-//! they compute nothing.
+//! Human-readable presentation of a typed [`crate::Report`]: sizes in human units, the
+//! report's tables ([`text`]: aligned text that fits 100 columns, or CSV, both over the
+//! [`table`] model), the HTML report ([`html`]), and the tables of `explain`
+//! ([`attribution`]), `diff` and `check` ([`forensics`]). Presenters read typed data
+//! and format it; they compute nothing.
 
 pub mod attribution;
 pub mod forensics;
 pub mod html;
+#[cfg(test)]
+mod sample;
+pub mod table;
 pub mod text;
 
 /// Bytes in SI units as `docker images` shows them: `0 B`, `999 B`, `1.2 kB`, `707.3 MB`.

@@ -12,7 +12,7 @@ use crate::options::{Options, ProgressEvent, Verify};
 use crate::read::cache::{self, CacheKey};
 use crate::read::layer::{self, Compression, LayerReport};
 use crate::read::manifest::{self, ArchiveFormat, ImageSpec};
-use crate::read::source::{self, clone_err, Member, Store};
+use crate::read::source::{self, Member, Store};
 
 /// One layer position of an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,7 +240,7 @@ impl Analyzer {
             let report = match store.resolve(&job.member)?.1 {
                 Member::Analyzed(result) => match result.as_ref() {
                     Ok(r) => r.clone(),
-                    Err(e) => return Err(clone_err(e).within(&at)),
+                    Err(e) => return Err(Error::clone(e).within(&at)),
                 },
                 _ => {
                     // A visitor must see every record as it streams: no cache then.

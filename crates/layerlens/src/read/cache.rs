@@ -121,18 +121,15 @@ pub(crate) fn store(dir: &Path, key: &CacheKey, report: &LayerReport) {
     };
     let head = format!("{CACHE_VERSION} {}\n", hex::encode(Sha256::digest(&body)));
     // Write aside, then rename: readers never see half an entry.
-    let tmp = parent.join(format!(
-        ".{}.{}.{:?}.tmp",
-        key.file_name(),
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let written = fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(head.as_bytes())?;
-        f.write_all(&body)?;
-        f.flush()
-    });
-    if written.is_err() || fs::rename(&tmp, &path).is_err() {
-        let _ = fs::remove_file(&tmp);
+    let Ok(mut tmp) = tempfile::NamedTempFile::new_in(parent) else {
+        return;
+    };
+    let written = tmp
+        .write_all(head.as_bytes())
+        .and_then(|()| tmp.write_all(&body))
+        .and_then(|()| tmp.flush());
+    if written.is_ok() {
+        // A failed rename drops (removes) the temporary file.
+        let _ = tmp.persist(&path);
     }
 }

@@ -192,10 +192,7 @@ const IMAGE_CONFIG_TYPES: [&str; 2] = [
 ];
 
 fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], at: &Location) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|source| Error::Json {
-        at: at.clone(),
-        source,
-    })
+    serde_json::from_slice(bytes).map_err(|source| Error::json(at.clone(), source))
 }
 
 /// A digest named by a content-addressed member name: `blobs/sha256/<hex>`,
@@ -348,10 +345,13 @@ fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) ->
             .unwrap_or_else(|| id.to_string());
         if !platform_ok(&opts.platform, &config) {
             out.notes.push(format!(
-                "{}: {image_name} skipped: platform {}/{} does not match --platform",
+                "{}: {image_name} skipped: platform {}/{} is not the platform asked for ({})",
                 store.input,
                 config.os.as_deref().unwrap_or("?"),
-                config.architecture.as_deref().unwrap_or("?")
+                config.architecture.as_deref().unwrap_or("?"),
+                opts.platform
+                    .as_ref()
+                    .map_or_else(String::new, ToString::to_string)
             ));
             continue;
         }

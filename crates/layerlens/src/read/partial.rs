@@ -40,13 +40,29 @@ impl ImageSet {
     /// This set as a partial result (JSON, schema [`PARTIAL_SCHEMA`]), for
     /// [`ImageSet::from_partial_json`] and [`ImageSet::merge`].
     pub fn to_partial_json(&self) -> String {
-        let mut s = serde_json::to_string(&PartialFile {
-            schema: PARTIAL_SCHEMA.to_string(),
-            set: self.clone(),
-        })
-        .expect("an image set always serialises");
-        s.push('\n');
-        s
+        let mut out = Vec::new();
+        self.write_partial_json(&mut out)
+            .expect("an image set always serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// Write this set as a partial result ([`ImageSet::to_partial_json`]) to `w`, as it
+    /// is serialised: no copy of the set, no string of the whole document.
+    pub fn write_partial_json<W: std::io::Write>(&self, mut w: W) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        struct PartialRef<'a> {
+            schema: &'a str,
+            #[serde(flatten)]
+            set: &'a ImageSet,
+        }
+        serde_json::to_writer(
+            &mut w,
+            &PartialRef {
+                schema: PARTIAL_SCHEMA,
+                set: self,
+            },
+        )?;
+        w.write_all(b"\n")
     }
 
     /// Read a partial result written by [`ImageSet::to_partial_json`].
@@ -56,10 +72,7 @@ impl ImageSet {
         struct Head {
             schema: Option<String>,
         }
-        let head: Head = serde_json::from_slice(bytes).map_err(|e| Error::Json {
-            at: at.clone(),
-            source: e,
-        })?;
+        let head: Head = serde_json::from_slice(bytes).map_err(|e| Error::json(at.clone(), e))?;
         if head.schema.as_deref() != Some(PARTIAL_SCHEMA) {
             return Err(Error::Malformed {
                 at,
@@ -69,8 +82,7 @@ impl ImageSet {
                 ),
             });
         }
-        let file: PartialFile =
-            serde_json::from_slice(bytes).map_err(|e| Error::Json { at, source: e })?;
+        let file: PartialFile = serde_json::from_slice(bytes).map_err(|e| Error::json(at, e))?;
         Ok(file.set)
     }
 

@@ -127,10 +127,7 @@ impl Store {
                 end: offset + len,
             })),
             (Member::File { path, .. }, _) => {
-                let f = File::open(path).map_err(|e| Error::Io {
-                    at: self.at(&resolved),
-                    source: e,
-                })?;
+                let f = File::open(path).map_err(|e| Error::io(self.at(&resolved), e))?;
                 Ok(Box::new(f))
             }
             (Member::Buffered(bytes), _) => Ok(Box::new(io::Cursor::new(bytes.as_ref().clone()))),
@@ -237,23 +234,17 @@ pub(crate) fn open_input(input: &str, opts: &Options) -> Result<Store> {
         return scan_stream(input, Box::new(stdin), opts);
     }
     let path = Path::new(input);
-    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
-        at: at.clone(),
-        source: e,
-    })?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(at.clone(), e))?;
     if meta.is_dir() {
         return scan_dir(input, path, opts);
     }
-    let mut file = File::open(path).map_err(|e| Error::Io {
-        at: at.clone(),
-        source: e,
-    })?;
+    let mut file = File::open(path).map_err(|e| Error::io(at.clone(), e))?;
     let mut head = [0u8; layer::SNIFF_LEN];
     let n = layer::read_full(&mut file, &mut head).map_err(|e| Error::from_io(at.clone(), e))?;
     let head = &head[..n];
     match Compression::sniff(head) {
         Compression::Gzip | Compression::Zstd => {
-            file.rewind().map_err(|e| Error::Io { at, source: e })?;
+            file.rewind().map_err(|e| Error::io(at, e))?;
             scan_stream(input, Box::new(file), opts)
         }
         Compression::None if n == 0 => Err(Error::UnknownFormat {
@@ -271,15 +262,9 @@ pub(crate) fn open_input(input: &str, opts: &Options) -> Result<Store> {
 /// Index an uncompressed tar: headers only, seeking over data.
 fn index_tar(input: &str, file: File, opts: &Options) -> Result<Store> {
     let at = Location::new(input);
-    let shared = Arc::new(file.try_clone().map_err(|e| Error::Io {
-        at: at.clone(),
-        source: e,
-    })?);
+    let shared = Arc::new(file.try_clone().map_err(|e| Error::io(at.clone(), e))?);
     let mut reader = BufReader::with_capacity(64 << 10, file);
-    reader.rewind().map_err(|e| Error::Io {
-        at: at.clone(),
-        source: e,
-    })?;
+    reader.rewind().map_err(|e| Error::io(at.clone(), e))?;
     let file_len = shared.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
     let mut archive = tar::Archive::new(reader);
     let mut members = BTreeMap::new();
@@ -365,15 +350,9 @@ fn scan_dir(input: &str, root: &Path, opts: &Options) -> Result<Store> {
                 max: 64,
             });
         }
-        let rd = std::fs::read_dir(&dir).map_err(|e| Error::Io {
-            at: at.clone(),
-            source: e,
-        })?;
+        let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(at.clone(), e))?;
         for ent in rd {
-            let ent = ent.map_err(|e| Error::Io {
-                at: at.clone(),
-                source: e,
-            })?;
+            let ent = ent.map_err(|e| Error::io(at.clone(), e))?;
             let name = ent.file_name().to_string_lossy().into_owned();
             let rel = if prefix.is_empty() {
                 name
@@ -383,15 +362,10 @@ fn scan_dir(input: &str, root: &Path, opts: &Options) -> Result<Store> {
             let mat = Location::new(input).with_member(&rel);
             add_member(&mut members, &rel, opts, &mat)?;
             // Never follow links on the host: a link is a member pointing at another member.
-            let ft = ent.file_type().map_err(|e| Error::Io {
-                at: mat.clone(),
-                source: e,
-            })?;
+            let ft = ent.file_type().map_err(|e| Error::io(mat.clone(), e))?;
             if ft.is_symlink() {
-                let target = std::fs::read_link(ent.path()).map_err(|e| Error::Io {
-                    at: mat.clone(),
-                    source: e,
-                })?;
+                let target =
+                    std::fs::read_link(ent.path()).map_err(|e| Error::io(mat.clone(), e))?;
                 let target = link_target(&rel, target.to_string_lossy().as_bytes(), true);
                 members.insert(rel, Member::Link(target));
             } else if ft.is_dir() {
@@ -496,7 +470,7 @@ pub(crate) fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) 
                 .map_err(|e| Arc::new(Error::from_io(mat.clone(), e)));
             if let Err(e) = &result {
                 if matches!(e.as_ref(), Error::Interrupted | Error::LimitExceeded { .. }) {
-                    return Err(Arc::try_unwrap(e.clone()).unwrap_or_else(|e| clone_err(&e)));
+                    return Err(Arc::try_unwrap(e.clone()).unwrap_or_else(|e| (*e).clone()));
                 }
             }
             // Whatever the layer parser left unread still belongs to this member.
@@ -540,45 +514,5 @@ fn outer_error(at: &Location, e: io::Error, previous: Option<&str>) -> Error {
             reason: format!("{reason} (reading this member or the header after it)"),
         },
         other => other,
-    }
-}
-
-/// Errors are shared between members that point at the same analysed blob; when one
-/// must be returned by value, rebuild it with the same message and location.
-pub(crate) fn clone_err(e: &Error) -> Error {
-    match e {
-        Error::DigestMismatch {
-            at,
-            subject,
-            expected,
-            found,
-        } => Error::DigestMismatch {
-            at: at.clone(),
-            subject: *subject,
-            expected: expected.clone(),
-            found: found.clone(),
-        },
-        Error::LimitExceeded { at, limit, max } => Error::LimitExceeded {
-            at: at.clone(),
-            limit,
-            max: *max,
-        },
-        Error::Interrupted => Error::Interrupted,
-        Error::Io { at, source } => Error::Io {
-            at: at.clone(),
-            source: io::Error::new(source.kind(), source.to_string()),
-        },
-        Error::Malformed { at, reason } => Error::Malformed {
-            at: at.clone(),
-            reason: reason.clone(),
-        },
-        Error::Json { at, source } => Error::Malformed {
-            at: at.clone(),
-            reason: format!("invalid JSON: {source}"),
-        },
-        other => Error::Malformed {
-            at: other.location().cloned().unwrap_or_default(),
-            reason: other.to_string(),
-        },
     }
 }

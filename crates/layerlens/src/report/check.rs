@@ -15,9 +15,10 @@
 //! | `highest-wasted-bytes` (dive) | each image | `dive_wasted_size` |
 //! | `highest-user-wasted-percent` (dive, a ratio) | each image | `dive_wasted_size / user_size` |
 //!
-//! The `.layerlens.toml` subset read is flat `key = value` lines, optionally under a
-//! `[check]` table; `#` starts a comment; string values may be quoted. A `.dive-ci`
-//! file is read for its `rules:` map; `disabled` turns a rule off.
+//! `.layerlens.toml` is TOML (read with the `toml` crate): the keys at the top level or
+//! under a `[check]` table; other tables are ignored; values are strings or numbers. A
+//! `.dive-ci` file is YAML (read with `yaml_serde`): its `rules:` map; `disabled` turns
+//! a rule off.
 
 use serde::{Deserialize, Serialize};
 
@@ -96,61 +97,63 @@ impl Thresholds {
         Ok(())
     }
 
-    /// Read the flat `.layerlens.toml` subset (see the module docs) into these
-    /// thresholds.
+    /// Read `.layerlens.toml` (see the module docs) into these thresholds.
     pub fn merge_toml(&mut self, text: &str) -> Result<()> {
-        let mut table = String::new();
-        for (n, raw) in text.lines().enumerate() {
-            let line = strip_comment(raw).trim();
-            if line.is_empty() {
-                continue;
-            }
-            if let Some(t) = line.strip_prefix('[') {
-                table = t.trim_end_matches(']').trim().to_string();
-                continue;
-            }
-            if !table.is_empty() && table != "check" {
-                continue;
-            }
-            let (k, v) = line
-                .split_once('=')
-                .ok_or_else(|| Error::Options(format!("line {}: expected key = value", n + 1)))?;
-            self.set(k, v)
-                .map_err(|e| Error::Options(format!("line {}: {e}", n + 1)))?;
+        let doc: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| Error::Options(format!("not TOML: {}", e.message())))?;
+        let mut rules: Vec<(&String, &toml::Value)> =
+            doc.iter().filter(|(_, v)| !v.is_table()).collect();
+        if let Some(check) = doc.get("check").and_then(toml::Value::as_table) {
+            rules.extend(check.iter());
+        }
+        for (k, v) in rules {
+            let value = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                other => {
+                    return Err(Error::Options(format!(
+                        "{k}: expected a string or a number, found {other}"
+                    )))
+                }
+            };
+            self.set(k, &value)?;
         }
         Ok(())
     }
 
-    /// Read dive's `.dive-ci` (`rules:` followed by indented `name: value` lines).
+    /// Read dive's `.dive-ci` (YAML; its `rules:` map).
     pub fn merge_dive_ci(&mut self, text: &str) -> Result<()> {
-        let mut in_rules = false;
-        for (n, raw) in text.lines().enumerate() {
-            let line = strip_comment(raw);
-            if line.trim().is_empty() {
-                continue;
-            }
-            if !line.starts_with([' ', '\t']) {
-                in_rules = line.trim() == "rules:";
-                continue;
-            }
-            if !in_rules {
-                continue;
-            }
-            let (k, v) = line
-                .split_once(':')
-                .ok_or_else(|| Error::Options(format!("line {}: expected name: value", n + 1)))?;
-            let k = k.trim();
+        let doc: yaml_serde::Value =
+            yaml_serde::from_str(text).map_err(|e| Error::Options(format!("not YAML: {e}")))?;
+        let Some(rules) = doc.get("rules") else {
+            return Ok(());
+        };
+        let rules = rules
+            .as_mapping()
+            .ok_or_else(|| Error::Options("rules: expected a map of rule: value".into()))?;
+        for (k, v) in rules {
+            let k = k
+                .as_str()
+                .ok_or_else(|| Error::Options(format!("rules: a rule name is not text: {k:?}")))?;
             if !matches!(
                 k,
                 "lowest-efficiency" | "highest-wasted-bytes" | "highest-user-wasted-percent"
             ) {
-                return Err(Error::Options(format!(
-                    "line {}: unknown dive rule {k:?}",
-                    n + 1
-                )));
+                return Err(Error::Options(format!("unknown dive rule {k:?}")));
             }
-            self.set(k, v)
-                .map_err(|e| Error::Options(format!("line {}: {e}", n + 1)))?;
+            let value = match v {
+                yaml_serde::Value::String(s) => s.clone(),
+                yaml_serde::Value::Number(n) => n.to_string(),
+                yaml_serde::Value::Null => String::new(),
+                other => {
+                    return Err(Error::Options(format!(
+                        "{k}: expected a string or a number, found {other:?}"
+                    )))
+                }
+            };
+            self.set(k, &value)?;
         }
         Ok(())
     }
@@ -159,10 +162,6 @@ impl Thresholds {
     pub fn is_empty(&self) -> bool {
         *self == Thresholds::default()
     }
-}
-
-fn strip_comment(line: &str) -> &str {
-    line.split('#').next().unwrap_or("")
 }
 
 /// One rule applied to one subject.
@@ -312,6 +311,18 @@ mod tests {
         assert_eq!(t.highest_wasted_bytes, Some(20_000_000));
         assert_eq!(t.highest_user_wasted_percent, None);
         assert!(t.merge_toml("nonsense").is_err());
+        // `#` inside a quoted value is part of the value, not a comment.
+        let mut q = Thresholds::default();
+        assert!(q.merge_toml("max-image-size = \"5MB # five\"").is_err());
+        q.merge_toml("max-image-size = \"5MB\" # five\nmax-wasted-bytes = 1000\n")
+            .unwrap();
+        assert_eq!(q.max_image_size, Some(5_000_000));
+        assert_eq!(q.max_wasted_size, Some(1000));
+        assert!(q.merge_dive_ci("rules:\n  no-such: 1\n").is_err());
+        assert!(q.merge_dive_ci("rules: [1, 2]\n").is_err());
+        q.merge_dive_ci("# comment\nrules:\n  lowest-efficiency: \"0.5\"  # inline\n")
+            .unwrap();
+        assert_eq!(q.lowest_efficiency, Some(0.5));
         assert!(t.set("lowest-efficiency", "2").is_err());
         assert!(t.set("no-such-rule", "1").is_err());
     }

@@ -7,22 +7,24 @@
 pub mod check;
 pub mod recommend;
 
-use std::collections::{BTreeMap, HashMap};
+mod build;
+mod top_dirs;
 
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::{ByKind, ByOrigin, PackageUsage};
 use crate::digest::Digest;
-use crate::forensics::duplicates::{self, DuplicateGroup, SharedContent};
-use crate::forensics::families::{self, FamilyNode, NearShared};
-use crate::forensics::ledger;
-use crate::forensics::waste::{self, WasteCause};
+use crate::forensics::duplicates::{DuplicateGroup, SharedContent};
+use crate::forensics::families::{FamilyNode, NearShared};
+use crate::forensics::waste::WasteCause;
 use crate::read::analyzer::ImageSet;
 use crate::read::layer::Compression;
 use crate::read::manifest::ArchiveFormat;
 use crate::report::recommend::{
     AttributionOptions, Reclaimable, Recommendation, SetPackage, SummaryRow,
 };
+
+pub use build::ReportOptions;
 
 /// The schema identifier written in every report.
 pub const SCHEMA: &str = "layerlens/v1";
@@ -179,6 +181,22 @@ pub struct ImageReport {
     /// Its packages, largest first.
     #[serde(default)]
     pub packages: Vec<PackageUsage>,
+    /// The largest directories of its final filesystem (the HTML treemap's data):
+    /// filled only when [`ReportOptions::top_dirs`] asks (the HTML report), empty (and
+    /// absent from the JSON) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_dirs: Vec<DirSize>,
+}
+
+/// The bytes of the final filesystem under one directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirSize {
+    /// Directory path, relative, `/`-separated (`usr/lib`).
+    pub path: String,
+    /// Regular-file bytes under it, at any depth.
+    pub size: u64,
+    /// Regular files under it, at any depth.
+    pub files: u64,
 }
 
 /// One layer position of an image.
@@ -268,278 +286,41 @@ pub struct Totals {
 }
 
 impl Report {
-    /// Build the report of an analysed set (no `--base`, no `--in-use`).
+    /// Build the report of an analysed set (no base image, no images in use).
     pub fn new(set: &ImageSet) -> Report {
-        Report::with_attribution(set, &AttributionOptions::default()).expect("no refs to resolve")
+        Report::build(set, &ReportOptions::default()).expect("no refs to resolve")
     }
 
     /// Build the report of an analysed set, with a base image and the images in use
     /// for attribution and the what-if. Fails when a ref names no image of the set.
     pub fn with_attribution(set: &ImageSet, opts: &AttributionOptions) -> crate::Result<Report> {
-        // How many images use each diff_id.
-        let mut users: HashMap<&Digest, usize> = HashMap::new();
-        for img in &set.images {
-            let mut mine: Vec<&Digest> = img.layers.iter().map(|l| &l.diff_id).collect();
-            mine.sort();
-            mine.dedup();
-            for d in mine {
-                *users.entry(d).or_default() += 1;
-            }
-        }
-        let mut totals = Totals::default();
-        let images: Vec<ImageReport> = set
-            .images
-            .iter()
-            .map(|img| {
-                let mut size = 0;
-                let mut shared = 0;
-                let mut docker_size = 0;
-                let layers = img
-                    .layers
-                    .iter()
-                    .map(|l| {
-                        let r = set
-                            .layers
-                            .get(&l.diff_id)
-                            .expect("every image layer has a report");
-                        size += r.content_size;
-                        docker_size += r.content_size + r.symlink_size;
-                        if users.get(&l.diff_id).copied().unwrap_or(0) > 1 {
-                            shared += r.content_size;
-                        }
-                        LayerEntry {
-                            diff_id: l.diff_id.clone(),
-                            verified: r.verified,
-                            stored_digest: l.stored_digest.clone(),
-                            compression: l.compression,
-                            media_type: l.media_type.clone(),
-                            stored_size: l.stored_size,
-                            tar_size: r.tar_size,
-                            content_size: r.content_size,
-                            symlink_size: r.symlink_size,
-                            files: r.counts.files(),
-                            directories: r.counts.directories,
-                            symlinks: r.counts.symlinks,
-                            hardlinks: r.counts.hardlinks,
-                            whiteouts: r.counts.whiteouts,
-                            opaque_whiteouts: r.counts.opaque_whiteouts,
-                            created_by: l.created_by.clone(),
-                            chain_id: None,
-                            top_packages: Vec::new(),
-                        }
-                    })
-                    .collect::<Vec<_>>();
-                totals.layers += layers.len() as u64;
-                totals.naive_size += size;
-                ImageReport {
-                    refs: img.refs.clone(),
-                    id: img.id.clone(),
-                    sources: img.sources.clone(),
-                    format: img.format,
-                    os: img.os.clone(),
-                    architecture: img.architecture.clone(),
-                    variant: img.variant.clone(),
-                    created: img.created.clone(),
-                    size,
-                    shared_size: shared,
-                    unique_size: size - shared,
-                    docker_size,
-                    layers,
-                    chain_shared_size: 0,
-                    chain_unique_size: 0,
-                    overwritten_size: 0,
-                    deleted_size: 0,
-                    wasted_size: 0,
-                    final_size: 0,
-                    duplicate_size: 0,
-                    efficiency: 1.0,
-                    dive_wasted_size: 0,
-                    user_size: 0,
-                    top_waste: Vec::new(),
-                    duplicates: Vec::new(),
-                    base_layers: 0,
-                    by_origin: ByOrigin::default(),
-                    by_kind: ByKind::default(),
-                    packages: Vec::new(),
-                }
-            })
-            .collect();
-        totals.images = images.len() as u64;
-        let used: BTreeMap<&Digest, ()> = set
-            .images
-            .iter()
-            .flat_map(|i| i.layers.iter().map(|l| (&l.diff_id, ())))
-            .collect();
-        totals.unique_layers = used.len() as u64;
-        for d in used.keys() {
-            let r = &set.layers[*d];
-            totals.dedup_size += r.content_size;
-            totals.dedup_tar_size += r.tar_size;
-            totals.dedup_stored_size += r.stored_size;
-        }
-        let mut report = Report {
-            schema: SCHEMA.to_string(),
-            inputs: set.inputs.clone(),
-            images,
-            totals,
-            notes: set.notes.clone(),
-            families: Vec::new(),
-            near_shared: Vec::new(),
-            duplicates: SetDuplicates::default(),
-            recommendations: Vec::new(),
-            reclaimable: None,
-            packages: Vec::new(),
-            summary: Vec::new(),
-        };
-        report.add_forensics(set, opts)?;
-        Ok(report)
-    }
-
-    /// Ledger, waste, duplicates and families: the forensics of the set.
-    fn add_forensics(&mut self, set: &ImageSet, opts: &AttributionOptions) -> crate::Result<()> {
-        use rayon::prelude::*;
-        // Paths numbered once for the set: the replays of images sharing layers then
-        // work on dense tables instead of comparing the same strings once per image.
-        let index = crate::PathIndex::new(set);
-        let replays: Vec<waste::Replay<'_>> = set
-            .images
-            .par_iter()
-            .map(|img| waste::replay_indexed(&index, set, img))
-            .collect();
-        // Independent reducers over the replays: run the sequential ones (ledger,
-        // set-wide duplicates, families) beside the per-image parallel ones.
-        let per_image = || {
-            rayon::join(
-                || {
-                    set.images
-                        .par_iter()
-                        .map(|img| waste::dive_score_indexed(&index, set, img))
-                        .collect::<Vec<waste::DiveScore>>()
-                },
-                || {
-                    replays
-                        .par_iter()
-                        .map(duplicates::within_image)
-                        .collect::<Vec<_>>()
-                },
-            )
-        };
-        let set_wide = || {
-            rayon::join(
-                || ledger::ledger(set, &replays),
-                || {
-                    rayon::join(
-                        || duplicates::across_set(set, &replays),
-                        || (families::families(set), families::near_shared(set)),
-                    )
-                },
-            )
-        };
-        let ((dive, within), (ledger, ((saved, groups), (families, near_shared)))) =
-            rayon::join(per_image, set_wide);
-        self.totals.chain_dedup_size = ledger.chain_dedup_size;
-        self.totals.content_dedup_size = ledger.content_dedup_size;
-        if replays.iter().any(|r| !r.complete) {
-            self.notes.push(
-                "some layers kept no per-file records: waste, duplicate and content-dedup \
-                 figures undercount"
-                    .into(),
-            );
-        }
-        for (i, img) in set.images.iter().enumerate() {
-            let out = &mut self.images[i];
-            debug_assert_eq!(out.id, img.id);
-            let r = &replays[i];
-            let l = &ledger.images[i];
-            for (entry, c) in out.layers.iter_mut().zip(&l.chain_ids) {
-                entry.chain_id = Some(c.clone());
-            }
-            out.chain_shared_size = l.chain_shared_size;
-            out.chain_unique_size = l.chain_unique_size;
-            out.overwritten_size = r.overwritten_size;
-            out.deleted_size = r.deleted_size;
-            out.wasted_size = r.wasted_size();
-            out.final_size = r.final_size;
-            let (dup, groups) = &within[i];
-            out.duplicate_size = *dup;
-            out.duplicates = groups.iter().take(TOP_N).cloned().collect();
-            out.efficiency = dive[i].efficiency;
-            out.dive_wasted_size = dive[i].wasted_size;
-            out.user_size = dive[i].user_size;
-            let command = |k: usize| img.layers.get(k).and_then(|l| l.created_by.clone());
-            out.top_waste = waste::top_waste(r, TOP_N)
-                .into_iter()
-                .map(|e| WasteEntry {
-                    path: e.path.to_string(),
-                    size: e.size,
-                    cause: e.cause,
-                    added_by: e.added_by as u64,
-                    added_by_command: command(e.added_by),
-                    hidden_by: e.hidden_by as u64,
-                    hidden_by_command: command(e.hidden_by),
-                })
-                .collect();
-        }
-        let dup_images: std::collections::BTreeSet<&Digest> =
-            groups.iter().flat_map(|g| &g.images).collect();
-        let dup_images: Vec<Digest> = dup_images.into_iter().cloned().collect();
-        self.duplicates = SetDuplicates {
-            saved_size: saved,
-            count: groups.len() as u64,
-            groups: groups.into_iter().take(TOP_N * 2).collect(),
-        };
-        self.families = families;
-        self.near_shared = near_shared;
-        self.add_attribution(set, &replays, (saved, dup_images), opts)
-    }
-
-    /// Attribution by origin and kind, packages, recommendations, what-if, summary.
-    fn add_attribution(
-        &mut self,
-        set: &ImageSet,
-        replays: &[waste::Replay<'_>],
-        duplicates: (u64, Vec<Digest>),
-        opts: &AttributionOptions,
-    ) -> crate::Result<()> {
-        let added = recommend::compute(set, replays, &self.near_shared, duplicates, opts)?;
-        for ((out, (base_layers, by_origin, by_kind)), packages) in self
-            .images
-            .iter_mut()
-            .zip(added.attributions)
-            .zip(added.packages)
-        {
-            debug_assert_eq!(by_kind.total(), out.size);
-            out.base_layers = base_layers;
-            out.by_origin = by_origin;
-            out.by_kind = by_kind;
-            // Packages arrive largest first: the first TOP_N of each layer are its top.
-            for p in &packages {
-                if let Some(layer) = out.layers.get_mut(p.layer as usize) {
-                    if layer.top_packages.len() < TOP_N {
-                        layer.top_packages.push(LayerPackage {
-                            manager: p.manager,
-                            name: p.name.clone(),
-                            version: p.version.clone(),
-                            size: p.size,
-                            files: p.files,
-                        });
-                    }
-                }
-            }
-            out.packages = packages;
-        }
-        self.notes.extend(added.notes);
-        self.recommendations = added.recommendations;
-        self.reclaimable = added.reclaimable;
-        self.packages = added.set_packages;
-        self.summary = added.summary;
-        Ok(())
+        Report::build(
+            set,
+            &ReportOptions {
+                base: opts.base.clone(),
+                in_use: opts.in_use.clone(),
+                ..ReportOptions::default()
+            },
+        )
     }
 
     /// The report as pretty JSON, with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report always serialises");
-        s.push('\n');
-        s
+        let mut out = Vec::new();
+        self.write_json(&mut out)
+            .expect("a report always serialises");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// Write the report as pretty JSON with a trailing newline ([`Report::to_json`]) to
+    /// `w`, as it is serialised: a large report is never held as one string.
+    pub fn write_json<W: std::io::Write>(&self, mut w: W) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut w, self)?;
+        w.write_all(b"\n")
     }
 }
+
+/// How deep the treemap's directories go ([`ReportOptions::top_dirs`]).
+pub const TOP_DIRS_DEPTH: usize = 3;
+/// How many directories the treemap keeps per image ([`ReportOptions::top_dirs`]).
+pub const TOP_DIRS_LIMIT: usize = 200;

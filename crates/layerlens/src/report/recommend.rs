@@ -5,23 +5,26 @@
 //! Every saving is measured from the files: `savings` counts each (layer, path) once
 //! across the set (what a registry or content store would stop storing), and
 //! `naive_savings` sums the bytes over the images (what adding up `docker images`
-//! would drop). See `docs/attribution.md`.
+//! would drop). See `docs/attribution.md`. The per-(layer, path) marks and the
+//! per-image tallies come from the walk of the ChainID tree ([`super::build`]).
 
 use std::collections::{BTreeMap, BTreeSet};
-// A seeded fast hasher: these maps are keyed by paths and digests on hot paths.
-use foldhash::{HashMap, HashSet};
 
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::packages::Manager;
-use crate::attribution::{self, Attribution, Kind};
+use crate::attribution::walk::{ImageAttribution, BUCKETS, CACHES, DOCS, SLIM, TOOLCHAINS};
+use crate::attribution::Kind;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
+use crate::forensics::duplicates::{KEPT, VISIBLE};
 use crate::forensics::families::{NearShared, NearSharedKind};
 use crate::forensics::ledger::content_id;
-use crate::forensics::waste::Replay;
-use crate::model::chain::image_chain_ids;
+use crate::forensics::waste::NodeWaste;
+use crate::model::SetModel;
 use crate::read::analyzer::{Image, ImageSet};
+use crate::read::layer::EntryKind;
 
 /// What attribution and the what-if need beyond the set: the base image and the images
 /// in use, by ref or id.
@@ -115,77 +118,44 @@ pub struct SummaryRow {
     pub reduction: u64,
 }
 
-/// Resolve a ref or id to an image of the set.
-pub fn find<'a>(set: &'a ImageSet, name: &str, flag: &str) -> Result<&'a Image> {
+/// Resolve a ref or id to an image of the set; `role` says what the image is for in
+/// the error (`base image`, `image in use`).
+pub fn find<'a>(set: &'a ImageSet, name: &str, role: &str) -> Result<&'a Image> {
     set.find_image(name)
-        .ok_or_else(|| Error::Options(format!("{flag} {name:?}: no such image in the inputs")))
+        .ok_or_else(|| Error::Options(format!("{role} {name:?}: no such image in the inputs")))
 }
 
-/// Everything [`crate::Report`] adds for attribution.
-pub(crate) struct Added {
-    pub attributions: Vec<(
-        u64,
-        crate::attribution::ByOrigin,
-        crate::attribution::ByKind,
-    )>,
-    pub packages: Vec<Vec<crate::attribution::PackageUsage>>,
-    pub notes: Vec<String>,
-    pub recommendations: Vec<Recommendation>,
-    pub reclaimable: Option<Reclaimable>,
-    pub set_packages: Vec<SetPackage>,
-    pub summary: Vec<SummaryRow>,
+/// What the walk measured that the recommendations read.
+pub(crate) struct Measured<'r> {
+    /// Per image, in the set's order.
+    pub attributions: &'r [ImageAttribution],
+    /// Per image: wasted bytes.
+    pub wasted: &'r [u64],
+    /// Per node: what its layer hid.
+    pub waste: &'r [Option<NodeWaste>],
+    /// Per layer, per record: bit `1 << tally` (see [`crate::attribution::walk`]).
+    pub tally_marks: &'r [Vec<u8>],
+    /// Per (tally, layer): the first image with a file of it, and the position.
+    pub first: &'r HashMap<(usize, u32), (u32, u32)>,
+    /// Per layer, per record: [`VISIBLE`] and [`KEPT`] bits.
+    pub seen_marks: &'r [Vec<u8>],
 }
 
 /// Bytes counted once per (layer, path), and summed per image.
-#[derive(Default)]
-struct Tally<'a> {
-    /// (layer number from [`LayerNumbers`], path): integers hash faster than digests.
-    seen: HashSet<(u32, &'a str)>,
+struct Tally<'m> {
     savings: u64,
     naive: u64,
-    per_layer: BTreeMap<&'a Digest, (u64, Option<&'a str>)>,
-    images: BTreeSet<&'a Digest>,
-    last_image: Option<&'a Digest>,
+    images: BTreeSet<&'m Digest>,
+    per_layer: BTreeMap<&'m Digest, (u64, Option<&'m str>)>,
 }
 
-/// Each distinct diff_id of the set numbered once, per image layer position.
-struct LayerNumbers(Vec<Vec<u32>>);
-
-impl LayerNumbers {
-    fn new(set: &ImageSet) -> Self {
-        let mut no: HashMap<&Digest, u32> = HashMap::default();
-        LayerNumbers(
-            set.images
-                .iter()
-                .map(|img| {
-                    img.layers
-                        .iter()
-                        .map(|l| {
-                            let next = no.len() as u32;
-                            *no.entry(&l.diff_id).or_insert(next)
-                        })
-                        .collect()
-                })
-                .collect(),
-        )
-    }
-}
-
-impl<'a> Tally<'a> {
-    fn add(&mut self, img: &'a Image, layer_no: u32, layer: usize, path: &'a str, size: u64) {
-        let il = &img.layers[layer];
-        self.naive += size;
-        if self.last_image != Some(&img.id) {
-            self.images.insert(&img.id);
-            self.last_image = Some(&img.id);
-        }
-        if self.seen.insert((layer_no, path)) {
-            self.savings += size;
-            let e = self
-                .per_layer
-                .entry(&il.diff_id)
-                .or_insert((0, il.created_by.as_deref()));
-            e.0 += size;
+impl<'m> Tally<'m> {
+    fn new() -> Self {
+        Tally {
+            savings: 0,
+            naive: 0,
+            images: BTreeSet::new(),
+            per_layer: BTreeMap::new(),
         }
     }
 
@@ -216,112 +186,126 @@ impl<'a> Tally<'a> {
     }
 }
 
-/// Attribute every image, then measure the recommendations.
-pub(crate) fn compute(
-    set: &ImageSet,
-    replays: &[Replay<'_>],
-    near_shared: &[NearShared],
-    duplicate_saved: (u64, Vec<Digest>),
-    opts: &AttributionOptions,
-) -> Result<Added> {
-    use rayon::prelude::*;
-    let base = opts
-        .base
+/// The created_by of image `image` at position `depth`.
+fn command<'m>(m: &SetModel<'m>, image: u32, depth: u32) -> Option<&'m str> {
+    m.images()[image as usize].layers[depth as usize]
+        .created_by
         .as_deref()
-        .map(|b| find(set, b, "--base"))
-        .transpose()?;
-    let in_use: Vec<&Image> = opts
-        .in_use
+}
+
+/// A per-kind tally from the walk's marks and per-image counts.
+fn kind_tally<'m>(m: &SetModel<'m>, r: &Measured<'_>, b: usize) -> Tally<'m> {
+    let mut t = Tally::new();
+    for (l, marks) in r.tally_marks.iter().enumerate() {
+        let files = m.files(l as u32);
+        let mut sum = 0;
+        let mut any = false;
+        for (e, &mark) in marks.iter().enumerate() {
+            if mark & (1 << b) != 0 {
+                sum += files[e].size;
+                any = true;
+            }
+        }
+        if any {
+            t.savings += sum;
+            let (img, depth) = r.first[&(b, l as u32)];
+            t.per_layer
+                .insert(m.layers()[l].0, (sum, command(m, img, depth)));
+        }
+    }
+    for (img, a) in m.images().iter().zip(r.attributions) {
+        let (size, files) = a.buckets[b];
+        t.naive += size;
+        if files > 0 {
+            t.images.insert(&img.id);
+        }
+    }
+    t
+}
+
+/// The waste tally: what each layer adds that a later one hides, once per (layer, path).
+fn waste_tally<'m>(m: &SetModel<'m>, r: &Measured<'_>) -> Tally<'m> {
+    let tree = m.tree();
+    let mut t = Tally::new();
+    let mut hidden: Vec<(u32, u32, u64)> = r
+        .waste
         .iter()
-        .map(|r| find(set, r, "--in-use"))
-        .collect::<Result<_>>()?;
-    let bases = attribution::base_layers(set, base);
-    // Per image: its attribution, and the files the per-kind tallies below need
-    // (caches, docs, toolchains: few); the per-file table of the attribution is
-    // dropped at once, so that a large set's tables never sit in memory together.
-    type Tallied<'a> = Vec<(Kind, usize, &'a str, u64)>;
-    let (attrs, tallied): (Vec<Attribution<'_>>, Vec<Tallied<'_>>) = set
-        .images
-        .par_iter()
-        .zip(replays.par_iter())
-        .zip(bases.par_iter())
-        .map(|((img, r), b)| {
-            let mut a = attribution::attribute(set, img, r, *b);
-            let items = a
-                .files(r)
-                .filter(|(_, fa)| matches!(fa.kind, Kind::Caches | Kind::Docs | Kind::Toolchains))
-                .map(|(path, fa)| (fa.kind, fa.layer, path, fa.size))
-                .collect();
-            a.forget_files();
-            (a, items)
-        })
-        .unzip();
-    let mut notes: Vec<String> = Vec::new();
-    for (img, a) in set.images.iter().zip(&attrs) {
-        for n in &a.notes {
-            let n = format!("{}: {n}", img.name());
-            if !notes.contains(&n) {
-                notes.push(n);
+        .flatten()
+        .flat_map(|w| w.events.iter().map(|e| (e.layer, e.pid, e.size)))
+        .collect();
+    hidden.sort_by_key(|h| (h.0, h.1));
+    hidden.dedup_by_key(|h| (h.0, h.1));
+    let mut per_layer: HashMap<u32, u64> = HashMap::default();
+    for (l, _, size) in &hidden {
+        t.savings += size;
+        *per_layer.entry(*l).or_default() += size;
+    }
+    // The command of each layer's first event, in the first image (the set's order).
+    let mut named: HashMap<u32, Option<&'m str>> = HashMap::default();
+    for (i, (img, path)) in m.images().iter().zip(&tree.paths).enumerate() {
+        t.naive += r.wasted[i];
+        let Some(&top) = path.last() else { continue };
+        if r.waste[top as usize].as_ref().is_some_and(|w| w.count > 0) {
+            t.images.insert(&img.id);
+        }
+        for &n in path {
+            for e in r.waste[n as usize].iter().flat_map(|w| &w.events) {
+                named
+                    .entry(e.layer)
+                    .or_insert_with(|| command(m, i as u32, e.added_by));
             }
         }
     }
-
-    // Per-kind tallies: own caches, own docs, own toolchains, base slimming, waste.
-    let mut caches = Tally::default();
-    let mut docs = Tally::default();
-    let mut toolchains = Tally::default();
-    let mut slim = Tally::default();
-    let mut waste = Tally::default();
-    let mut naive_by_kind: HashMap<Kind, u64> = HashMap::default();
-    let numbers = LayerNumbers::new(set);
-    for ((((img, a), items), r), nos) in set
-        .images
-        .iter()
-        .zip(&attrs)
-        .zip(&tallied)
-        .zip(replays)
-        .zip(&numbers.0)
-    {
-        for &(kind, layer, path, size) in items {
-            let in_base = layer < a.base_layers;
-            let t = match (kind, in_base) {
-                (Kind::Caches | Kind::Docs | Kind::Toolchains, true) => &mut slim,
-                (Kind::Caches, false) => &mut caches,
-                (Kind::Docs, false) => &mut docs,
-                (Kind::Toolchains, false) => &mut toolchains,
-                _ => continue,
-            };
-            t.add(img, nos[layer], layer, path, size);
-            *naive_by_kind.entry(kind).or_default() += size;
-        }
-        for e in &r.events {
-            waste.add(img, nos[e.added_by], e.added_by, e.path, e.size);
-        }
-        *naive_by_kind.entry(Kind::Wasted).or_default() += r.wasted_size();
+    for (l, size) in per_layer {
+        t.per_layer.insert(
+            m.layers()[l as usize].0,
+            (size, named.get(&l).copied().flatten()),
+        );
     }
+    t
+}
+
+/// Every recommendation, largest saving first; and with images in use, what deleting
+/// the others would reclaim.
+pub(crate) fn recommendations(
+    m: &SetModel<'_>,
+    r: &Measured<'_>,
+    near_shared: &[NearShared],
+    duplicates: (u64, Vec<Digest>),
+    in_use: Option<&[usize]>,
+) -> (Vec<Recommendation>, Option<Reclaimable>) {
     let mut recs: Vec<Recommendation> = Vec::new();
-    recs.extend(caches.into_rec(
-        "remove-caches",
-        "Remove caches in the layer that creates them",
-        "caches left by this layer",
-    ));
-    recs.extend(toolchains.into_rec(
-        "multi-stage",
-        "Multi-stage build: leave toolchains, headers, static libs in a build stage",
-        "toolchain bytes added by this layer",
-    ));
-    recs.extend(docs.into_rec(
-        "remove-docs",
-        "Install without docs, man pages and locales",
-        "docs added by this layer",
-    ));
-    recs.extend(slim.into_rec(
-        "slim-base",
-        "Slim base: toolchains, docs and caches the base carries",
-        "toolchains, docs and caches of this base layer",
-    ));
-    recs.extend(slim_variants(set));
-    recs.extend(waste.into_rec(
+    for (b, id, title, what) in [
+        (
+            CACHES,
+            "remove-caches",
+            "Remove caches in the layer that creates them",
+            "caches left by this layer",
+        ),
+        (
+            TOOLCHAINS,
+            "multi-stage",
+            "Multi-stage build: leave toolchains, headers, static libs in a build stage",
+            "toolchain bytes added by this layer",
+        ),
+        (
+            DOCS,
+            "remove-docs",
+            "Install without docs, man pages and locales",
+            "docs added by this layer",
+        ),
+        (
+            SLIM,
+            "slim-base",
+            "Slim base: toolchains, docs and caches the base carries",
+            "toolchains, docs and caches of this base layer",
+        ),
+    ] {
+        debug_assert!(b < BUCKETS);
+        recs.extend(kind_tally(m, r, b).into_rec(id, title, what));
+    }
+    recs.extend(slim_variants(m));
+    recs.extend(waste_tally(m, r).into_rec(
         "squash-waste",
         "Delete files in the layer that adds them: bytes hidden later",
         "bytes this layer adds that a later layer hides",
@@ -362,56 +346,60 @@ pub(crate) fn compute(
                 .collect(),
         });
     }
-    if duplicate_saved.0 > 0 {
+    if duplicates.0 > 0 {
         recs.push(Recommendation {
             id: "remove-duplicates".into(),
             title: "Ship content once: the same files added by several layers".into(),
-            savings: duplicate_saved.0,
-            images: duplicate_saved.1,
+            savings: duplicates.0,
+            images: duplicates.1,
             naive_savings: 0,
             details: Vec::new(),
         });
     }
-    let reclaimable = (!in_use.is_empty()).then(|| reclaim(set, replays, &in_use));
-    if let Some(rc) = reclaimable {
-        let keep: HashSet<&Digest> = in_use.iter().map(|i| &i.id).collect();
-        let unused: Vec<&Image> = set
-            .images
-            .iter()
-            .filter(|i| !keep.contains(&i.id))
+    let reclaimable = in_use.map(|keep| reclaim(m, r.seen_marks, keep));
+    if let (Some(rc), Some(keep)) = (reclaimable, in_use) {
+        let unused: Vec<usize> = (0..m.images().len())
+            .filter(|i| !keep.contains(i))
             .collect();
         if rc.blob > 0 || !unused.is_empty() {
             recs.push(Recommendation {
                 id: "remove-unused".into(),
                 title: "Remove the images not in use".into(),
                 savings: rc.blob,
-                images: unused.iter().map(|i| i.id.clone()).collect(),
+                images: unused.iter().map(|&i| m.images()[i].id.clone()).collect(),
                 naive_savings: rc.naive,
                 details: unused
                     .iter()
-                    .map(|i| RecommendationDetail {
-                        what: i.name(),
+                    .map(|&i| RecommendationDetail {
+                        what: m.images()[i].name(),
                         diff_id: None,
                         created_by: None,
-                        size: set
-                            .images
-                            .iter()
-                            .position(|x| x.id == i.id)
-                            .map_or(0, |k| attrs[k].by_kind.total()),
+                        size: m.image_size(i),
                     })
                     .collect(),
             });
         }
     }
     recs.sort_by(|a, b| b.savings.cmp(&a.savings).then_with(|| a.id.cmp(&b.id)));
+    (recs, reclaimable)
+}
 
-    // Summary: per kind, Σ over images now and after the per-kind recommendations.
-    let mut summary = Vec::new();
+/// Per kind: Σ over images now, and after the per-kind recommendations (which remove
+/// every cache, doc, toolchain and wasted byte).
+pub(crate) fn summary(attributions: &[ImageAttribution], wasted: &[u64]) -> Vec<SummaryRow> {
+    let mut out = Vec::new();
     let (mut cur_t, mut tgt_t) = (0, 0);
     for k in Kind::ALL {
-        let current: u64 = attrs.iter().map(|a| a.by_kind.get(k)).sum();
-        let removed = naive_by_kind.get(&k).copied().unwrap_or(0).min(current);
-        summary.push(SummaryRow {
+        let current: u64 = if k == Kind::Wasted {
+            wasted.iter().sum()
+        } else {
+            attributions.iter().map(|a| a.by_kind.get(k)).sum()
+        };
+        let removed = match k {
+            Kind::Wasted | Kind::Caches | Kind::Docs | Kind::Toolchains => current,
+            _ => 0,
+        };
+        out.push(SummaryRow {
             component: k.as_str().into(),
             current,
             target: current - removed,
@@ -420,17 +408,21 @@ pub(crate) fn compute(
         cur_t += current;
         tgt_t += current - removed;
     }
-    summary.push(SummaryRow {
+    out.push(SummaryRow {
         component: "total".into(),
         current: cur_t,
         target: tgt_t,
         reduction: cur_t - tgt_t,
     });
+    out
+}
 
-    // Set packages: distinct (manager, name, version), layers that ship them.
+/// The packages the set stores most bytes of: distinct (manager, name, version), the
+/// layers that ship them.
+pub(crate) fn set_packages(attributions: &[ImageAttribution]) -> Vec<SetPackage> {
     type Key<'k> = (Manager, &'k str, &'k str);
     let mut agg: BTreeMap<Key<'_>, (u64, BTreeMap<&Digest, u64>, u64)> = BTreeMap::new();
-    for a in &attrs {
+    for a in attributions {
         for p in &a.packages {
             let e = agg
                 .entry((p.manager, p.name.as_str(), p.version.as_str()))
@@ -441,7 +433,7 @@ pub(crate) fn compute(
             e.2 += 1;
         }
     }
-    let mut set_packages: Vec<SetPackage> = agg
+    let mut out: Vec<SetPackage> = agg
         .into_iter()
         .map(|((m, n, v), (size, layers, images))| SetPackage {
             manager: m,
@@ -453,79 +445,73 @@ pub(crate) fn compute(
             stored_size: layers.values().sum(),
         })
         .collect();
-    set_packages.sort_by(|a, b| {
+    out.sort_by(|a, b| {
         b.stored_size
             .cmp(&a.stored_size)
             .then_with(|| (a.manager, &a.name, &a.version).cmp(&(b.manager, &b.name, &b.version)))
     });
-    set_packages.truncate(crate::TOP_N * 2);
-
-    Ok(Added {
-        attributions: attrs
-            .iter()
-            .map(|a| (a.base_layers as u64, a.by_origin, a.by_kind))
-            .collect(),
-        packages: attrs.into_iter().map(|a| a.packages).collect(),
-        notes,
-        recommendations: recs,
-        reclaimable,
-        set_packages,
-        summary,
-    })
+    out.truncate(crate::TOP_N * 2);
+    out
 }
 
-/// Bytes reclaimed by deleting every image but `keep`, at each ledger level.
-pub fn reclaim(set: &ImageSet, replays: &[Replay<'_>], keep: &[&Image]) -> Reclaimable {
-    let kept: HashSet<&Digest> = keep.iter().map(|i| &i.id).collect();
-    let size_of = |d: &Digest| set.layers.get(d).map_or(0, |l| l.content_size);
+/// Bytes reclaimed by deleting every image but `keep` (indexes), at each ledger level.
+fn reclaim(m: &SetModel<'_>, seen_marks: &[Vec<u8>], keep: &[usize]) -> Reclaimable {
+    let tree = m.tree();
     let mut out = Reclaimable::default();
-    let (mut blobs_all, mut blobs_kept) = (HashMap::default(), HashSet::default());
-    let (mut chains_all, mut chains_kept) = (HashMap::default(), HashSet::default());
-    let (mut content_all, mut content_kept) = (HashMap::default(), HashSet::default());
-    for (img, r) in set.images.iter().zip(replays) {
-        let is_kept = kept.contains(&img.id);
-        if !is_kept {
-            out.naive += img.layers.iter().map(|l| size_of(&l.diff_id)).sum::<u64>();
+    let n_layers = m.layers().len();
+    let (mut blob_all, mut blob_kept) = (vec![false; n_layers], vec![false; n_layers]);
+    let (mut chain_all, mut chain_kept) =
+        (vec![false; tree.nodes.len()], vec![false; tree.nodes.len()]);
+    for (i, path) in tree.paths.iter().enumerate() {
+        let kept = keep.contains(&i);
+        if !kept {
+            out.naive += m.image_size(i);
         }
-        for (l, c) in img.layers.iter().zip(image_chain_ids(img)) {
-            blobs_all.insert(&l.diff_id, size_of(&l.diff_id));
-            chains_all.insert(c.clone(), size_of(&l.diff_id));
-            if is_kept {
-                blobs_kept.insert(&l.diff_id);
-                chains_kept.insert(c);
+        for &n in path {
+            let l = tree.node(n).layer as usize;
+            blob_all[l] = true;
+            chain_all[n as usize] = true;
+            if kept {
+                blob_kept[l] = true;
+                chain_kept[n as usize] = true;
             }
-        }
-        for (path, v) in r.regular_files() {
-            let id = content_id(path, &v);
-            if is_kept {
-                content_kept.insert(id.clone());
-            }
-            content_all.insert(id, v.record.size);
         }
     }
-    out.blob = blobs_all
-        .iter()
-        .filter(|(d, _)| !blobs_kept.contains(*d))
-        .map(|(_, s)| s)
+    out.blob = (0..n_layers)
+        .filter(|&l| blob_all[l] && !blob_kept[l])
+        .map(|l| m.content_size(l as u32))
         .sum();
-    out.chain = chains_all
-        .iter()
-        .filter(|(c, _)| !chains_kept.contains(*c))
-        .map(|(_, s)| s)
+    out.chain = (0..tree.nodes.len())
+        .filter(|&n| chain_all[n] && !chain_kept[n])
+        .map(|n| m.content_size(tree.nodes[n].layer))
         .sum();
-    out.content = content_all
-        .iter()
-        .filter(|(c, _)| !content_kept.contains(*c))
-        .map(|(_, s)| s)
-        .sum();
+    let mut contents: Vec<(crate::forensics::ledger::ContentId, u64, bool)> = Vec::new();
+    for (l, marks) in seen_marks.iter().enumerate() {
+        let files = m.files(l as u32);
+        for (e, &mark) in marks.iter().enumerate() {
+            if mark & VISIBLE != 0 && files[e].kind == EntryKind::Regular {
+                contents.push((
+                    content_id(m, l as u32, e as u32),
+                    files[e].size,
+                    mark & KEPT != 0,
+                ));
+            }
+        }
+    }
+    contents.sort_unstable_by_key(|c| c.0);
+    for group in contents.chunk_by(|a, b| a.0 == b.0) {
+        if !group.iter().any(|c| c.2) {
+            out.content += group[0].1;
+        }
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::forensics::waste::replay;
+    use crate::report::ReportOptions;
     use crate::testutil::set;
+    use crate::Report;
 
     #[test]
     fn reclaimable_counts_what_stays_shared() {
@@ -538,9 +524,8 @@ mod tests {
                 vec![vec![("f", "c", 5, 4), ("f", "copy-of-a", 10, 2)]],
             ),
         ]);
-        let replays: Vec<_> = s.images.iter().map(|i| replay(&s, i)).collect();
-        let a = s.find_image("a:1").unwrap();
-        let r = reclaim(&s, &replays, &[a]);
+        let r = Report::build(&s, &ReportOptions::default().in_use(["a:1"])).unwrap();
+        let r = r.reclaimable.unwrap();
         assert_eq!(r.naive, 120 + 15);
         assert_eq!(r.blob, 20 + 15);
         assert_eq!(r.chain, 20 + 15);
@@ -565,79 +550,100 @@ fn is_slim_variant_of(slim: &str, fat: &str) -> bool {
     if srepo != frepo || !stag.contains("slim") || ftag.contains("slim") {
         return false;
     }
-    let stripped = stag
+    let stripped = fat_tag(stag);
+    stripped == ftag || (ftag == "latest" && stripped.is_empty())
+}
+
+/// A slim tag without its `slim` (`3.11-slim` → `3.11`, `slim` → ``).
+fn fat_tag(slim_tag: &str) -> String {
+    slim_tag
         .replacen("-slim", "", 1)
         .replacen("slim-", "", 1)
-        .replacen("slim", "", 1);
-    stripped == ftag || (ftag == "latest" && stripped.is_empty())
+        .replacen("slim", "", 1)
 }
 
 /// When both a base image and its slim variant are among the inputs: the measured
 /// difference, stored once for the family (every image built on the fat base would
 /// carry the slim one instead).
-fn slim_variants(set: &ImageSet) -> Vec<Recommendation> {
-    let size = |img: &Image| -> u64 {
-        img.layers
-            .iter()
-            .filter_map(|l| set.layers.get(&l.diff_id))
-            .map(|r| r.content_size)
-            .sum()
-    };
-    let mut out = Vec::new();
-    for fat in &set.images {
-        for slim in &set.images {
-            if fat.id == slim.id {
-                continue;
-            }
-            let Some((fat_ref, slim_ref)) = fat.refs.iter().find_map(|f| {
-                slim.refs
-                    .iter()
-                    .find(|s| is_slim_variant_of(s, f))
-                    .map(|s| (f, s))
-            }) else {
-                continue;
-            };
-            let (fat_size, slim_size) = (size(fat), size(slim));
-            if slim_size >= fat_size {
-                continue;
-            }
-            // The images built on the fat base: their layers start with all of its layers.
-            let mut built: Vec<&Image> = set
-                .images
-                .iter()
-                .filter(|i| {
-                    i.id != fat.id
-                        && i.layers.len() >= fat.layers.len()
-                        && i.layers
-                            .iter()
-                            .zip(&fat.layers)
-                            .all(|(a, b)| a.diff_id == b.diff_id)
-                })
-                .collect();
-            built.sort_by(|a, b| a.id.cmp(&b.id));
-            let saved = fat_size - slim_size;
-            let mut images: Vec<Digest> = built.iter().map(|i| i.id.clone()).collect();
-            images.push(fat.id.clone());
-            images.sort();
-            out.push(Recommendation {
-                id: "slim-variant".into(),
-                title: format!(
-                    "Switch {fat_ref} to {slim_ref}: both are among the inputs, measured"
-                ),
-                savings: saved,
-                naive_savings: saved * (built.len() as u64 + 1),
-                images,
-                details: vec![RecommendationDetail {
-                    what: format!(
-                        "{fat_ref} holds {fat_size} bytes, {slim_ref} {slim_size}; {} images are built on {fat_ref}",
-                        built.len()
-                    ),
-                    diff_id: None,
-                    created_by: None,
-                    size: saved,
-                }],
-            });
+fn slim_variants(m: &SetModel<'_>) -> Vec<Recommendation> {
+    let images = m.images();
+    // Candidate pairs from each slim tag's fat tag, looked up in a map: linear in the
+    // refs however many tags a repository has.
+    let mut by_ref: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
+    for (i, img) in images.iter().enumerate() {
+        for r in &img.refs {
+            by_ref.entry(repo_and_tag(r)).or_default().push(i);
         }
+    }
+    let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (si, img) in images.iter().enumerate() {
+        for r in &img.refs {
+            let (repo, tag) = repo_and_tag(r);
+            if !tag.contains("slim") {
+                continue;
+            }
+            let fat = fat_tag(tag);
+            let mut fats = vec![fat.as_str()];
+            if fat.is_empty() {
+                fats.push("latest");
+            }
+            for f in fats {
+                for &fi in by_ref.get(&(repo, f)).into_iter().flatten() {
+                    if fi != si {
+                        pairs.insert((fi, si));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (fi, si) in pairs {
+        let (fat, slim) = (&images[fi], &images[si]);
+        let Some((fat_ref, slim_ref)) = fat.refs.iter().find_map(|f| {
+            slim.refs
+                .iter()
+                .find(|s| is_slim_variant_of(s, f))
+                .map(|s| (f, s))
+        }) else {
+            continue;
+        };
+        let (fat_size, slim_size) = (m.image_size(fi), m.image_size(si));
+        if slim_size >= fat_size {
+            continue;
+        }
+        // The images built on the fat base: their layers start with all of its layers.
+        let mut built: Vec<&Image> = images
+            .iter()
+            .filter(|i| {
+                i.id != fat.id
+                    && i.layers.len() >= fat.layers.len()
+                    && i.layers
+                        .iter()
+                        .zip(&fat.layers)
+                        .all(|(a, b)| a.diff_id == b.diff_id)
+            })
+            .collect();
+        built.sort_by(|a, b| a.id.cmp(&b.id));
+        let saved = fat_size - slim_size;
+        let mut ids: Vec<Digest> = built.iter().map(|i| i.id.clone()).collect();
+        ids.push(fat.id.clone());
+        ids.sort();
+        out.push(Recommendation {
+            id: "slim-variant".into(),
+            title: format!("Switch {fat_ref} to {slim_ref}: both are among the inputs, measured"),
+            savings: saved,
+            naive_savings: saved * (built.len() as u64 + 1),
+            images: ids,
+            details: vec![RecommendationDetail {
+                what: format!(
+                    "{fat_ref} holds {fat_size} bytes, {slim_ref} {slim_size}; {} images are built on {fat_ref}",
+                    built.len()
+                ),
+                diff_id: None,
+                created_by: None,
+                size: saved,
+            }],
+        });
     }
     out
 }

@@ -176,38 +176,21 @@ pub fn python_dist_name(dir_name: &str) -> (String, String) {
     (name, version)
 }
 
-/// Split one CSV line into fields (double-quoted fields may hold commas and `""`).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 /// Parse a wheel `RECORD` at `record_path` (`…/site-packages/x-1.dist-info/RECORD`):
 /// CSV `path,hash,size`, paths relative to the directory holding the `.dist-info`.
 pub fn parse_record(record_path: &str, text: &str) -> Package {
     let (dist_info, _) = split_parent(record_path);
     let (site, dir_name) = split_parent(dist_info);
     let (name, version) = python_dist_name(dir_name);
-    let files = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| csv_fields(l).into_iter().next())
-        .filter(|p| !p.is_empty())
+    // RECORD is CSV (PEP 376): a malformed row is skipped, never an error.
+    let files = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .into_records()
+        .filter_map(|r| r.ok())
+        .filter_map(|r| r.get(0).map(str::to_string))
+        .filter(|p| !p.trim().is_empty())
         .map(|p| join(site, &p))
         .collect();
     Package {

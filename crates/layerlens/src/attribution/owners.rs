@@ -1,0 +1,517 @@
+//! Which packages a filesystem holds, and which package owns each path.
+//!
+//! The package databases are read from the bytes captured during the layer walk, each
+//! captured file parsed once for the whole set ([`Context`]). A [`Table`] is what one
+//! visible filesystem says: its packages, in (manager, name, version) order, and the
+//! first of them to list each path. A path listed through a symlinked directory is
+//! resolved in that filesystem, as the kernel would open it.
+
+use std::sync::{Arc, OnceLock};
+
+use foldhash::HashMap;
+use rayon::prelude::*;
+
+use super::packages::{self, DpkgStanza, Manager, Package};
+use super::rules::{self, OwnerClass, METADATA, RPM};
+use crate::model::overlay::{BitSet, Overlay};
+use crate::model::paths::NO_PATH;
+use crate::model::SetModel;
+use crate::read::layer::{split_parent, EntryKind};
+
+/// No owner.
+pub(crate) const NO_OWNER: u32 = u32::MAX;
+
+/// The paths a package lists, with their numbers when they are numbered literally.
+#[derive(Debug)]
+pub(crate) struct Listed {
+    pub paths: Vec<String>,
+    pub literal: Vec<u32>,
+}
+
+impl Listed {
+    fn new(m: &SetModel<'_>, paths: Vec<String>) -> Arc<Listed> {
+        let literal = paths
+            .iter()
+            .map(|p| m.paths().find(p).unwrap_or(NO_PATH))
+            .collect();
+        Arc::new(Listed { paths, literal })
+    }
+}
+
+/// A parsed metadata file.
+#[derive(Debug)]
+enum Parsed {
+    Status(Vec<DpkgStanza>),
+    List(Arc<Listed>),
+    Apk(Vec<(Package, Arc<Listed>)>),
+    Python(Package, Arc<Listed>),
+    Npm(Option<Package>),
+    Other,
+}
+
+/// What is read once per set: each path's rule bits, the npm package directory above
+/// each path, and every captured metadata file, parsed on first use.
+pub(crate) struct Context<'m, 'a> {
+    pub m: &'m SetModel<'a>,
+    /// Per path: [`rules::path_class`].
+    pub class: Vec<u8>,
+    /// Per path: the number of the npm package directory it lies under, or `NO_PATH`.
+    npm_root: Vec<u32>,
+    /// The metadata paths (and rpm paths), ascending.
+    meta: Vec<u32>,
+    /// Per layer: captured path → index in `captured` (the last capture of a path).
+    captured: Vec<HashMap<&'a str, usize>>,
+    parsed: Vec<Vec<OnceLock<Parsed>>>,
+    /// Per layer: the stanzas of every captured dpkg status file.
+    status: Vec<OnceLock<Vec<DpkgStanza>>>,
+}
+
+fn is_status(path: &str) -> bool {
+    path == "var/lib/dpkg/status" || split_parent(path).0 == "var/lib/dpkg/status.d"
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl<'m, 'a> Context<'m, 'a> {
+    pub fn new(m: &'m SetModel<'a>) -> Self {
+        let n = m.paths().len() as u32;
+        let class: Vec<u8> = (0..n)
+            .into_par_iter()
+            .map(|p| rules::path_class(m.paths().path(p)))
+            .collect();
+        let npm_root: Vec<u32> = (0..n)
+            .into_par_iter()
+            .map(|p| {
+                packages::npm_root_of(m.paths().path(p))
+                    .and_then(|r| m.paths().find(r))
+                    .unwrap_or(NO_PATH)
+            })
+            .collect();
+        let meta = (0..n)
+            .filter(|&p| class[p as usize] & (METADATA | RPM) != 0)
+            .collect();
+        let captured: Vec<HashMap<&'a str, usize>> = m
+            .layers()
+            .iter()
+            .map(|(_, r)| {
+                r.map(|r| {
+                    r.captured
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| (c.path.as_str(), i))
+                        .collect()
+                })
+                .unwrap_or_default()
+            })
+            .collect();
+        let parsed = m
+            .layers()
+            .iter()
+            .map(|(_, r)| {
+                (0..r.map_or(0, |r| r.captured.len()))
+                    .map(|_| OnceLock::new())
+                    .collect()
+            })
+            .collect();
+        let status = m.layers().iter().map(|_| OnceLock::new()).collect();
+        Context {
+            m,
+            class,
+            npm_root,
+            meta,
+            captured,
+            parsed,
+            status,
+        }
+    }
+
+    fn bytes(&self, layer: u32, index: usize) -> &'a [u8] {
+        let r = self.m.layers()[layer as usize].1.expect("a captured layer");
+        &r.captured[index].bytes
+    }
+
+    /// The captured bytes of the regular file visible at `pid`, with its layer
+    /// position, layer number and capture index.
+    fn visible_capture(&self, o: &Overlay<'_, 'a>, pid: u32) -> Option<(u32, u32, usize)> {
+        let at = o.get(pid)?;
+        if o.record(at).kind != EntryKind::Regular {
+            return None;
+        }
+        let layer = o.layer_at(at.depth);
+        let index = *self.captured[layer as usize].get(self.m.paths().path(pid))?;
+        Some((at.depth, layer, index))
+    }
+
+    fn parse(&self, layer: u32, index: usize, pid: u32) -> &Parsed {
+        self.parsed[layer as usize][index].get_or_init(|| {
+            let path = self.m.paths().path(pid);
+            let b = self.bytes(layer, index);
+            let base = split_parent(path).1;
+            if is_status(path) {
+                Parsed::Status(packages::parse_dpkg_status(&text(b)))
+            } else if path.starts_with("var/lib/dpkg/info/") {
+                Parsed::List(Listed::new(self.m, packages::parse_dpkg_list(&text(b))))
+            } else if path == "lib/apk/db/installed" {
+                Parsed::Apk(
+                    packages::parse_apk_installed(&text(b))
+                        .into_iter()
+                        .map(|mut p| {
+                            let l = Listed::new(self.m, std::mem::take(&mut p.files));
+                            (p, l)
+                        })
+                        .collect(),
+                )
+            } else if base == "RECORD" || base == "installed-files.txt" {
+                let mut p = if base == "RECORD" {
+                    packages::parse_record(path, &text(b))
+                } else {
+                    packages::parse_installed_files(path, &text(b))
+                };
+                let l = Listed::new(self.m, std::mem::take(&mut p.files));
+                Parsed::Python(p, l)
+            } else if base == "package.json" {
+                Parsed::Npm(packages::parse_package_json(path, b))
+            } else {
+                Parsed::Other
+            }
+        })
+    }
+
+    /// The stanzas of every dpkg status file captured in layer `layer`.
+    fn layer_status(&self, layer: u32) -> &[DpkgStanza] {
+        self.status[layer as usize].get_or_init(|| {
+            let Some(r) = self.m.layers()[layer as usize].1 else {
+                return Vec::new();
+            };
+            r.captured
+                .iter()
+                .filter(|c| is_status(&c.path))
+                .flat_map(|c| packages::parse_dpkg_status(&text(&c.bytes)))
+                .collect()
+        })
+    }
+}
+
+/// A package found in a filesystem.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub manager: Manager,
+    pub name: String,
+    pub version: String,
+    /// For npm: the package directory (its path number, and its path).
+    root: Option<(u32, String)>,
+    /// Position of the layer that added it.
+    pub layer: u32,
+    files: Option<Arc<Listed>>,
+    /// How the kind rules see it as an owner.
+    pub class: OwnerClass,
+}
+
+/// What one filesystem says about packages.
+pub(crate) struct Table {
+    /// Its packages, in (manager, name, version, root) order.
+    pub found: Vec<Found>,
+    /// Per path: the first package listing it (index into `found`), or [`NO_OWNER`].
+    owner: Vec<u32>,
+    /// Per npm package directory: the first package with that root.
+    npm: HashMap<u32, u32>,
+    /// The directories a listed path goes through: a symlink appearing or going away
+    /// at one of them changes ownership.
+    pub through: BitSet,
+    /// What could not be read, and why.
+    pub notes: Vec<String>,
+}
+
+impl Table {
+    /// No packages.
+    pub fn empty(m: &SetModel<'_>) -> Table {
+        Table {
+            found: Vec::new(),
+            owner: Vec::new(),
+            npm: HashMap::default(),
+            through: BitSet::new(m.paths().len()),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The package owning path `pid`, if any.
+    pub fn owner(&self, cx: &Context<'_, '_>, pid: u32) -> Option<u32> {
+        if let Some(&o) = self.owner.get(pid as usize) {
+            if o != NO_OWNER {
+                return Some(o);
+            }
+        }
+        let root = cx.npm_root[pid as usize];
+        if root == NO_PATH {
+            return None;
+        }
+        self.npm.get(&root).copied()
+    }
+
+    /// Read every package database visible in `o`.
+    pub fn build(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> Table {
+        let m = cx.m;
+        let mut notes = Vec::new();
+        let mut found: Vec<Found> = Vec::new();
+        let os = |manager: Manager, name: &str| OwnerClass {
+            os: manager.is_os(),
+            toolchain: manager.is_os() && rules::is_toolchain_package(name),
+        };
+
+        // dpkg: status (+ status.d) for names and versions, .list files for the files.
+        let mut stanzas: Vec<&DpkgStanza> = Vec::new();
+        let mut have_status = false;
+        let mut lists: HashMap<&str, (Arc<Listed>, u32)> = HashMap::default();
+        let mut list_order: Vec<&str> = Vec::new();
+        let mut apk = None;
+        let mut rpm = false;
+        let mut lang: Vec<Found> = Vec::new();
+        for &pid in &cx.meta {
+            let Some(at) = o.get(pid) else { continue };
+            if cx.class[pid as usize] & RPM != 0 {
+                rpm = true;
+            }
+            if cx.class[pid as usize] & METADATA == 0 {
+                continue;
+            }
+            let path = m.paths().path(pid);
+            let capture = cx.visible_capture(o, pid);
+            if is_status(path) {
+                match capture {
+                    Some((_, layer, index)) => {
+                        have_status = true;
+                        if let Parsed::Status(s) = cx.parse(layer, index, pid) {
+                            stanzas.extend(s.iter());
+                        }
+                    }
+                    None if o.record(at).kind == EntryKind::Regular => notes.push(format!(
+                        "{path}: present but not captured; dpkg packages not read"
+                    )),
+                    None => {}
+                }
+                continue;
+            }
+            let Some((depth, layer, index)) = capture else {
+                if path == "lib/apk/db/installed" {
+                    apk = Some(None);
+                }
+                continue;
+            };
+            match cx.parse(layer, index, pid) {
+                Parsed::List(l) => {
+                    if let Some((name, _)) = packages::dpkg_list_name(split_parent(path).1) {
+                        if lists.insert(name, (l.clone(), depth)).is_none() {
+                            list_order.push(name);
+                        }
+                    }
+                }
+                Parsed::Apk(pkgs) => apk = Some(Some(pkgs)),
+                Parsed::Python(p, l) => lang.push(Found {
+                    manager: p.manager,
+                    name: p.name.clone(),
+                    version: p.version.clone(),
+                    root: None,
+                    layer: depth,
+                    files: Some(l.clone()),
+                    class: os(p.manager, &p.name),
+                }),
+                Parsed::Npm(Some(p)) => {
+                    let root = p.root.clone().unwrap_or_default();
+                    lang.push(Found {
+                        manager: p.manager,
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                        root: Some((m.paths().find(&root).unwrap_or(NO_PATH), root)),
+                        layer: depth,
+                        files: None,
+                        class: os(p.manager, &p.name),
+                    })
+                }
+                _ => {}
+            }
+        }
+        let mut seen_dpkg: HashMap<&str, ()> = HashMap::default();
+        for st in stanzas.iter().filter(|s| s.installed) {
+            if seen_dpkg.insert(st.name.as_str(), ()).is_some() {
+                continue;
+            }
+            let (files, layer) = match lists.get(st.name.as_str()) {
+                Some((files, layer)) => (Some(files.clone()), *layer),
+                None => {
+                    let layer = (0..o.stack().len() as u32)
+                        .find(|&d| {
+                            cx.layer_status(o.layer_at(d)).iter().any(|s| {
+                                s.installed && s.name == st.name && s.version == st.version
+                            })
+                        })
+                        .unwrap_or(0);
+                    (None, layer)
+                }
+            };
+            found.push(Found {
+                manager: Manager::Dpkg,
+                name: st.name.clone(),
+                version: st.version.clone(),
+                root: None,
+                layer,
+                files,
+                class: os(Manager::Dpkg, &st.name),
+            });
+        }
+        if !have_status {
+            // .list files without a status: still owned, version unknown.
+            list_order.sort_unstable();
+            for name in list_order {
+                let (files, layer) = &lists[name];
+                found.push(Found {
+                    manager: Manager::Dpkg,
+                    name: name.to_string(),
+                    version: String::new(),
+                    root: None,
+                    layer: *layer,
+                    files: Some(files.clone()),
+                    class: os(Manager::Dpkg, name),
+                });
+            }
+        }
+        match apk {
+            Some(Some(pkgs)) => {
+                for (p, l) in pkgs {
+                    let layer = (0..o.stack().len() as u32)
+                        .find(|&d| {
+                            let layer = o.layer_at(d);
+                            cx.captured[layer as usize]
+                                .get("lib/apk/db/installed")
+                                .is_some_and(|&i| {
+                                    let pid = m.paths().find("lib/apk/db/installed");
+                                    matches!(
+                                        pid.map(|pid| cx.parse(layer, i, pid)),
+                                        Some(Parsed::Apk(q)) if q.iter().any(|(q, _)| q.name == p.name && q.version == p.version)
+                                    )
+                                })
+                        })
+                        .unwrap_or(0);
+                    found.push(Found {
+                        manager: Manager::Apk,
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                        root: None,
+                        layer,
+                        files: Some(l.clone()),
+                        class: os(Manager::Apk, &p.name),
+                    });
+                }
+            }
+            Some(None) => notes.push(
+                "lib/apk/db/installed: present but not captured; apk packages not read".into(),
+            ),
+            None => {}
+        }
+        if rpm {
+            notes.push(
+                "rpm database present but not readable by layerlens: rpm-installed files are \
+                 counted as app/unowned"
+                    .into(),
+            );
+        }
+        found.extend(lang);
+        found.sort_by(|a, b| {
+            (
+                a.manager,
+                &a.name,
+                &a.version,
+                a.root.as_ref().map(|r| &r.1),
+            )
+                .cmp(&(
+                    b.manager,
+                    &b.name,
+                    &b.version,
+                    b.root.as_ref().map(|r| &r.1),
+                ))
+        });
+        Table::claim(cx, o, found, notes)
+    }
+
+    /// Each listed path to the first package (in `found` order) that lists it.
+    fn claim(
+        cx: &Context<'_, '_>,
+        o: &Overlay<'_, '_>,
+        found: Vec<Found>,
+        notes: Vec<String>,
+    ) -> Table {
+        let m = cx.m;
+        let paths = m.paths();
+        let mut owner = vec![NO_OWNER; paths.len()];
+        let mut npm: HashMap<u32, u32> = HashMap::default();
+        let mut through = BitSet::new(paths.len());
+        // Whether a visible symlink is a directory above `pid`: only then does the
+        // listed path need resolving component by component.
+        let through_symlink = |pid: u32| {
+            let mut p = paths.parent(pid);
+            while p != NO_PATH {
+                if o.get(p)
+                    .is_some_and(|at| o.record(at).kind == EntryKind::Symlink)
+                {
+                    return true;
+                }
+                p = paths.parent(p);
+            }
+            false
+        };
+        let mark_through = |through: &mut BitSet, mut p: u32| {
+            while p != NO_PATH && !through.contains(p) {
+                through.insert(p);
+                p = paths.parent(p);
+            }
+        };
+        for (i, f) in found.iter().enumerate() {
+            if let Some((root, _)) = &f.root {
+                if *root != NO_PATH {
+                    npm.entry(*root).or_insert(i as u32);
+                }
+            }
+            let Some(listed) = &f.files else { continue };
+            for (path, &literal) in listed.paths.iter().zip(&listed.literal) {
+                let target = if literal != NO_PATH
+                    && (o.get(literal).is_some() || !through_symlink(literal))
+                {
+                    Some(literal)
+                } else {
+                    o.resolve(path)
+                };
+                if literal != NO_PATH {
+                    mark_through(&mut through, paths.parent(literal));
+                } else {
+                    // Numbered nowhere as listed: its directories may still be.
+                    let mut dir = split_parent(path.trim_start_matches('/')).0;
+                    loop {
+                        if let Some(p) = paths.find(dir) {
+                            mark_through(&mut through, p);
+                            break;
+                        }
+                        if dir.is_empty() {
+                            break;
+                        }
+                        dir = split_parent(dir).0;
+                    }
+                }
+                if let Some(t) = target {
+                    mark_through(&mut through, paths.parent(t));
+                    let slot = &mut owner[t as usize];
+                    if *slot == NO_OWNER {
+                        *slot = i as u32;
+                    }
+                }
+            }
+        }
+        Table {
+            found,
+            owner,
+            npm,
+            through,
+            notes,
+        }
+    }
+}

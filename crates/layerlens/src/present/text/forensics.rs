@@ -1,0 +1,313 @@
+//! The tables of the set and its forensics: images, layers, ledger, families,
+//! near-shared layers, waste, wasted paths, duplicates.
+
+use super::{cmd, image_name, joined, ratio, unless_empty, Cell, Table};
+use crate::forensics::families::{FamilyNode, NearSharedKind};
+use crate::forensics::waste::WasteCause;
+use crate::present::{human_size, short_command};
+use crate::report::Report;
+use crate::Digest;
+
+pub(super) fn images(report: &Report, _top: usize) -> Option<Table> {
+    let t = &report.totals;
+    let mut footer = vec![format!(
+        "{} images, {} layers ({} unique): {} summed, {} stored once ({} saved by sharing)",
+        t.images,
+        t.layers,
+        t.unique_layers,
+        human_size(t.naive_size),
+        human_size(t.dedup_size),
+        human_size(t.naive_size.saturating_sub(t.dedup_size))
+    )];
+    footer.extend(report.notes.iter().map(|n| format!("note: {n}")));
+    let rows = report
+        .images
+        .iter()
+        .map(|i| {
+            let name = match i.refs.as_slice() {
+                [] => "<untagged>".to_string(),
+                [one] => one.clone(),
+                [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
+            };
+            vec![
+                Cell::Text(name),
+                Cell::Text(i.id.short().into()),
+                Cell::Bytes(i.size),
+                Cell::Bytes(i.shared_size),
+                Cell::Bytes(i.unique_size),
+                Cell::Bytes(i.chain_shared_size),
+                Cell::Count(i.layers.len() as u64),
+                Cell::Text(i.refs.join(" ")),
+            ]
+        })
+        .collect();
+    let columns = vec![
+        "image",
+        "id",
+        "size",
+        "shared",
+        "unique",
+        "chain_shared",
+        "layers",
+        "refs",
+    ];
+    Some(
+        Table::new("images", "IMAGES", columns, rows)
+            .csv_only(vec!["chain_shared", "refs"])
+            .footer(footer),
+    )
+}
+
+pub(super) fn layers(report: &Report, _top: usize) -> Option<Table> {
+    let mut rows = Vec::new();
+    for i in &report.images {
+        for (k, l) in i.layers.iter().enumerate() {
+            let mut c = l
+                .created_by
+                .as_deref()
+                .map(short_command)
+                .unwrap_or_else(|| "-".into());
+            let wh = l.whiteouts + l.opaque_whiteouts;
+            if wh > 0 {
+                c.push_str(&format!(" [{wh} whiteouts]"));
+            }
+            rows.push(vec![
+                Cell::Text(image_name(i)),
+                Cell::Count(k as u64 + 1),
+                Cell::Text(l.diff_id.short().into()),
+                Cell::Bytes(l.content_size),
+                Cell::Count(l.files),
+                Cell::Text(c),
+                Cell::Text(l.diff_id.to_string()),
+                Cell::Text(
+                    l.chain_id
+                        .as_ref()
+                        .map(Digest::to_string)
+                        .unwrap_or_default(),
+                ),
+            ]);
+        }
+    }
+    let columns = vec![
+        "image",
+        "#",
+        "layer",
+        "size",
+        "files",
+        "created_by",
+        "diff_id",
+        "chain_id",
+    ];
+    Some(
+        Table::new("layers", "LAYERS", columns, rows)
+            .csv_only(vec!["diff_id", "chain_id"])
+            .grouped(),
+    )
+}
+
+pub(super) fn ledger(report: &Report, _top: usize) -> Option<Table> {
+    let t = &report.totals;
+    let rows = [
+        ("naive (sum of image sizes)", t.naive_size),
+        ("blob dedup (each diff_id once)", t.dedup_size),
+        ("chain dedup (each ChainID once)", t.chain_dedup_size),
+        ("content dedup (each file once)", t.content_dedup_size),
+    ]
+    .into_iter()
+    .map(|(label, v)| {
+        vec![
+            Cell::Text(label.into()),
+            Cell::Bytes(v),
+            Cell::Ratio(ratio(v, t.naive_size)),
+            Cell::Bar(ratio(v, t.naive_size)),
+        ]
+    })
+    .collect();
+    Some(Table::new(
+        "ledger",
+        "LEDGER: what the set costs, four ways",
+        vec!["level", "size", "of_naive", "bar"],
+        rows,
+    ))
+}
+
+pub(super) fn families(report: &Report, _top: usize) -> Option<Table> {
+    fn walk(node: &FamilyNode, level: usize, rows: &mut Vec<Vec<Cell>>) {
+        rows.push(vec![
+            Cell::Text(format!("{}{}", "  ".repeat(level), node.name)),
+            Cell::Count(node.images.len() as u64),
+            Cell::Count(node.depth),
+            Cell::Bytes(node.size),
+            Cell::Bytes(node.naive_size),
+            Cell::Bytes(node.stored_size),
+            Cell::Text(node.chain_id.to_string()),
+        ]);
+        for c in &node.children {
+            walk(c, level + 1, rows);
+        }
+    }
+    let mut rows = Vec::new();
+    for f in &report.families {
+        walk(f, 0, &mut rows);
+    }
+    let columns = vec![
+        "family",
+        "images",
+        "base_layers",
+        "base_size",
+        "naive",
+        "stored",
+        "chain_id",
+    ];
+    let title = "FAMILIES: images grouped by common base layers";
+    unless_empty(Table::new("families", title, columns, rows).csv_only(vec!["chain_id"]))
+}
+
+pub(super) fn near_shared(report: &Report, top: usize) -> Option<Table> {
+    let rows = report
+        .near_shared
+        .iter()
+        .take(top)
+        .map(|n| {
+            let kind = match n.kind {
+                NearSharedKind::Rebased => "rebased",
+                NearSharedKind::SameContent => "same_content",
+            };
+            vec![
+                Cell::Text(kind.into()),
+                Cell::Count(n.chain_ids.len().max(n.diff_ids.len()) as u64),
+                Cell::Count(n.images.len() as u64),
+                Cell::Bytes(n.size),
+                Cell::Bytes(n.savable_size),
+                Cell::Text(
+                    n.diff_ids
+                        .iter()
+                        .map(Digest::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            ]
+        })
+        .collect();
+    let title = "NEAR-SHARED LAYERS: stored more than once, could be shared";
+    let columns = vec!["kind", "layers", "images", "size", "savable", "diff_ids"];
+    unless_empty(Table::new("near_shared", title, columns, rows).csv_only(vec!["diff_ids"]))
+}
+
+pub(super) fn waste(report: &Report, _top: usize) -> Option<Table> {
+    let rows = report
+        .images
+        .iter()
+        .map(|i| {
+            vec![
+                Cell::Text(image_name(i)),
+                Cell::Bytes(i.size),
+                Cell::Bytes(i.final_size),
+                Cell::Bytes(i.overwritten_size),
+                Cell::Bytes(i.deleted_size),
+                Cell::Bytes(i.wasted_size),
+                Cell::Bytes(i.duplicate_size),
+                Cell::Ratio(i.efficiency),
+            ]
+        })
+        .collect();
+    let columns = vec![
+        "image",
+        "size",
+        "final",
+        "overwritten",
+        "deleted",
+        "wasted",
+        "duplicate",
+        "efficiency",
+    ];
+    let title = "WASTE: bytes shipped but hidden by later layers";
+    Some(Table::new("waste", title, columns, rows))
+}
+
+pub(super) fn top_waste(report: &Report, top: usize) -> Option<Table> {
+    let mut rows = Vec::new();
+    for i in &report.images {
+        for w in i.top_waste.iter().take(top) {
+            let cause = match w.cause {
+                WasteCause::Overwritten => "overwritten",
+                WasteCause::Deleted => "deleted",
+            };
+            rows.push(vec![
+                Cell::Text(image_name(i)),
+                Cell::Bytes(w.size),
+                Cell::Text(cause.into()),
+                Cell::Text(format!("#{} → #{}", w.added_by + 1, w.hidden_by + 1)),
+                Cell::Text(w.path.clone()),
+                Cell::Count(w.added_by + 1),
+                Cell::Text(cmd(w.added_by_command.as_deref())),
+                Cell::Count(w.hidden_by + 1),
+                Cell::Text(cmd(w.hidden_by_command.as_deref())),
+            ]);
+        }
+    }
+    let columns = vec![
+        "image",
+        "size",
+        "cause",
+        "layers",
+        "path",
+        "added_by",
+        "added_by_command",
+        "hidden_by",
+        "hidden_by_command",
+    ];
+    let csv_only = vec![
+        "added_by",
+        "added_by_command",
+        "hidden_by",
+        "hidden_by_command",
+    ];
+    let title = "TOP WASTED PATHS: added by one layer, hidden by a later one";
+    unless_empty(
+        Table::new("top_waste", title, columns, rows)
+            .csv_only(csv_only)
+            .grouped(),
+    )
+}
+
+pub(super) fn duplicates(report: &Report, top: usize) -> Option<Table> {
+    let mut rows = Vec::new();
+    for i in &report.images {
+        for g in i.duplicates.iter().take(top) {
+            rows.push(vec![
+                Cell::Text(image_name(i)),
+                Cell::Bytes(g.size),
+                Cell::Count(g.paths.len() as u64),
+                Cell::Bytes(g.saved_size),
+                Cell::Text(joined(&g.paths, ", ")),
+            ]);
+        }
+    }
+    for g in report.duplicates.groups.iter().take(top) {
+        rows.push(vec![
+            Cell::Text("(across layers)".into()),
+            Cell::Bytes(g.size),
+            Cell::Count(g.layers.len() as u64),
+            Cell::Bytes(g.saved_size),
+            Cell::Text(joined(&g.paths, ", ")),
+        ]);
+    }
+    let d = &report.duplicates;
+    let footer = if d.count > 0 {
+        vec![format!(
+            "across the set: {} contents shipped by several layers, {} could be saved",
+            d.count,
+            human_size(d.saved_size)
+        )]
+    } else {
+        vec![]
+    };
+    let title = "DUPLICATES: identical files stored more than once";
+    let columns = vec!["scope", "size", "copies", "saved", "paths"];
+    unless_empty(
+        Table::new("duplicates", title, columns, rows)
+            .footer(footer)
+            .grouped(),
+    )
+}
