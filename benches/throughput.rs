@@ -22,13 +22,14 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use layerlens::synth::{self, SynthFormat, SynthOptions};
+use layerlens::present::parse_size;
 use layerlens::{Analyzer, Options, Verify};
+use layerlens_testtools::synth::{self, SynthFormat, SynthOptions};
 use sha2::Digest as _;
 
 fn main() {
     let scale_s = std::env::var("LAYERLENS_BENCH_SCALE").unwrap_or_else(|_| "1GB".into());
-    let scale = synth::parse_size(&scale_s).expect("LAYERLENS_BENCH_SCALE is a size");
+    let scale = parse_size(&scale_s).expect("LAYERLENS_BENCH_SCALE is a size");
     let runs: usize = env_num("LAYERLENS_BENCH_RUNS", 5);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let max_threads: usize = env_num("LAYERLENS_BENCH_THREADS", cores);

@@ -6,31 +6,15 @@ use libfuzzer_sys::fuzz_target;
 #[path = "common.rs"]
 mod common;
 
-const LAYER_DIFF_ID: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+use layerlens_testtools::archive::{layer_tar, Outer};
 
-fn archive(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in members {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
+const LAYER_DIFF_ID: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, doc)) = data.split_first() else {
         return;
     };
-    let mut layer = tar::Builder::new(Vec::new());
-    let mut h = tar::Header::new_gnu();
-    h.set_size(2);
-    h.set_mode(0o644);
-    h.set_cksum();
-    layer.append_data(&mut h, "f", &b"hi"[..]).unwrap();
-    let layer = layer.into_inner().unwrap();
+    let layer = layer_tar(&[("f", b"hi")]);
     let config = format!(r#"{{"os":"linux","rootfs":{{"type":"layers","diff_ids":["{LAYER_DIFF_ID}"]}}}}"#);
     let manifest = br#"[{"Config":"c.json","RepoTags":["a:1"],"Layers":["l/layer.tar"]}]"#;
     let digest = layerlens::Digest::sha256_of(doc);
@@ -45,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
         2 => vec![("oci-layout", b"{}"), (blob.as_str(), doc), ("index.json", index.as_bytes())],
         _ => vec![("oci-layout", b"{}"), ("index.json", doc)],
     };
-    let bytes = archive(&members);
+    let bytes = members
+        .iter()
+        .fold(Outer::new(), |outer, (name, data)| outer.file(name, data))
+        .finish();
     let analyzer = layerlens::Analyzer::new(common::options());
     common::check("fuzz", analyzer.analyze_reader("fuzz", &bytes[..]));
 });

@@ -220,45 +220,23 @@ fn each_layer_lists_the_largest_packages_it_added() {
     assert_eq!(&by_layer[0][..2], [("gcc-12", 8500), ("libc6", 5000)]);
 }
 
-/// A docker archive of several tagged images built from shared layers.
+/// A docker archive of several tagged images built from shared layers (each image's
+/// config labelled with its tag, so images of the same layers stay distinct).
 fn multi_image_archive(images: &[(&str, Vec<&[u8]>)]) -> Vec<u8> {
-    use crate::hostile::{diff_id, Outer};
-    use layerlens::Digest;
-    let mut outer = Outer::new();
-    let mut manifest = Vec::new();
-    let mut written = std::collections::BTreeSet::new();
+    use layerlens_testtools::archive::{default_config, Blob, ImageArchive, Layout};
+    let mut archive = ImageArchive::new(Layout::DockerMinimal);
     for (tag, layers) in images {
-        let ids: Vec<String> = layers.iter().map(|l| diff_id(l)).collect();
-        let config = serde_json::json!({
-            "architecture": "amd64", "os": "linux",
-            "rootfs": {"type": "layers", "diff_ids": ids},
-            "config": {"Labels": {"tag": tag}},
-        })
-        .to_string();
-        let config_name = format!("{}.json", Digest::sha256_of(config.as_bytes()).encoded());
-        let mut names = Vec::new();
-        for (l, id) in layers.iter().zip(&ids) {
-            let name = format!("{}/layer.tar", &id[7..]);
-            if written.insert(name.clone()) {
-                outer = outer.file(&name, l);
-            }
-            names.push(name);
-        }
-        outer = outer.file(&config_name, config.as_bytes());
-        manifest
-            .push(serde_json::json!({"Config": config_name, "RepoTags": [tag], "Layers": names}));
+        let mut config = default_config();
+        config["config"] = serde_json::json!({"Labels": {"tag": tag}});
+        let blobs = layers.iter().map(|l| Blob::tar(l.to_vec()));
+        archive = archive.image_with_config(&[tag], blobs, config);
     }
-    outer
-        .file(
-            "manifest.json",
-            serde_json::Value::from(manifest).to_string().as_bytes(),
-        )
-        .finish()
+    archive.finish()
 }
 
 #[test]
 fn a_slim_variant_among_the_inputs_is_measured() {
-    use crate::hostile::layer_tar;
+    use layerlens_testtools::archive::layer_tar;
     let fat = layer_tar(&[
         ("usr/lib/big.so", &[1u8; 10_000]),
         ("usr/bin/py", &[2u8; 2_000]),
@@ -271,13 +249,9 @@ fn a_slim_variant_among_the_inputs_is_measured() {
         ("acme/app:1", vec![&fat, &app]),
         ("acme/api:1", vec![&fat, &app[..]]),
     ]);
-    let dir = std::env::temp_dir().join(format!("layerlens-slim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("set.tar");
-    std::fs::write(&path, archive).unwrap();
-    let set = Analyzer::new(Options::default())
-        .analyze(&[path.to_string_lossy().into_owned()])
-        .unwrap();
+    let dir = layerlens_testtools::io::temp_dir("slim");
+    let path = layerlens_testtools::io::write_file(dir.path(), "set.tar", &archive);
+    let set = Analyzer::new(Options::default()).analyze(&[path]).unwrap();
     let r = Report::new(&set);
     let rec = r
         .recommendations
@@ -292,5 +266,4 @@ fn a_slim_variant_among_the_inputs_is_measured() {
     // The fat base itself plus the two images built on it.
     assert_eq!(rec.images.len(), 3);
     assert_eq!(rec.naive_savings, 9_500 * 3);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use layerlens::synth::{generate, SynthFormat, SynthOptions};
 use layerlens::{Analyzer, Error, Options, Report};
+use layerlens_testtools::synth::{generate, SynthFormat, SynthOptions};
 
 use crate::common::scratch;
 

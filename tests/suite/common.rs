@@ -1,39 +1,13 @@
-//! Helpers shared by the suite: where the fixtures are, and the projection of a report
-//! onto the oracle's schema.
+//! Helpers of the suite itself: analysing fixtures, the projection of a report onto the
+//! oracle's schema, scratch directories. Where the fixtures are, and every archive
+//! builder, come from `layerlens-testtools`.
 
 use std::path::PathBuf;
 
 use layerlens::{Analyzer, Options, Report};
 use serde_json::{json, Value};
 
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-pub fn fixture(name: &str) -> String {
-    repo_root()
-        .join("testdata/fixtures")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// The public samples beside the checkout. Missing samples fail the test under CI and
-/// skip it (loudly) elsewhere.
-pub fn public_dir() -> Option<PathBuf> {
-    let dir = repo_root().join("../shared/testdata/public");
-    if dir.join("SOURCES.md").exists() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "CI is set but the public samples are missing at {}",
-            dir.display()
-        );
-    }
-    eprintln!("skipping: public samples not found at {}", dir.display());
-    None
-}
+pub use layerlens_testtools::{fixture, public_dir, repo_root};
 
 pub fn analyze(inputs: &[String]) -> Report {
     analyze_with(inputs, Options::default())

@@ -1,34 +1,17 @@
 //! Inputs found by fuzzing (fuzz/ targets) and the property test that mutates the
 //! fixtures in the normal suite.
 
-use layerlens::{Analyzer, Error, Limits, Options};
+use layerlens::Analyzer;
+use layerlens_testtools::run::{check_names_the_input, small_limits};
 use proptest::prelude::*;
 
 use crate::common::fixture;
 
-fn small_limits() -> Options {
-    Options {
-        threads: 1,
-        limits: Limits {
-            max_entries_per_layer: 10_000,
-            max_layer_bytes: 64 << 20,
-            ratio_floor_bytes: 1 << 20,
-            max_compression_ratio: 100,
-            ..Limits::default()
-        },
-        ..Options::default()
-    }
-}
-
-/// Analyse bytes as a stream; every located error must name the input.
+/// Analyse bytes as a stream, with the fuzz targets' limits; every error must name the
+/// input.
 pub fn analyze_bytes_names_the_input(bytes: &[u8]) {
     let r = Analyzer::new(small_limits()).analyze_reader("mutant", bytes);
-    if let Err(e) = r {
-        match &e {
-            Error::Interrupted | Error::Options(_) => panic!("unexpected {e}"),
-            _ => assert!(e.to_string().starts_with("mutant"), "{e}"),
-        }
-    }
+    check_names_the_input("mutant", &r);
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,6 @@ mod common;
 mod files;
 mod forensics;
 mod fuzzed;
-mod hostile;
 mod malformed;
 mod oracle;
 mod partial;

@@ -9,8 +9,12 @@ use std::time::{Duration, Instant};
 use layerlens::{analyze_layer, Analyzer, EntryKind, Error, ImageSet, Limits, Options};
 use serde_json::json;
 
+use layerlens_testtools::archive::*;
+use layerlens_testtools::io::{temp_dir, write_file, Counting};
+use layerlens_testtools::raw::*;
+use layerlens_testtools::run::{both_ways, streamed};
+
 use crate::common::fixture;
-use crate::hostile::*;
 
 fn err(r: Result<ImageSet, Error>) -> Error {
     match r {
@@ -143,7 +147,7 @@ fn truncated_gzip_layer_in_an_archive_is_malformed_and_names_the_layer() {
     let layer = layer_tar(&[("a", &[3u8; 5000])]);
     let stored = gzip(&layer);
     let cut = stored[..stored.len() / 2].to_vec();
-    let bytes = docker_archive(&[cut], &[diff_id(&layer)]);
+    let bytes = docker_archive([Blob::raw(cut, diff_id(&layer))]);
     let (indexed, streamed, _) = both_ways("gzcut", &bytes, &one_thread());
     for e in [err(indexed), err(streamed)] {
         assert!(matches!(e, Error::Malformed { .. }), "{e}");
@@ -159,7 +163,7 @@ fn truncated_gzip_layer_in_an_archive_is_malformed_and_names_the_layer() {
 fn bad_tar_header_checksum_in_a_layer_is_malformed_naming_the_layer() {
     let mut layer = layer_tar(&[("a", b"one"), ("b", b"two")]);
     layer[512 + 512 + 10] ^= 0x55; // second header's name
-    let bytes = docker_archive(&[layer.clone()], &[diff_id(&layer)]);
+    let bytes = docker_archive([Blob::tar(layer.clone())]);
     let (indexed, streamed, _) = both_ways("cksum", &bytes, &one_thread());
     for e in [err(indexed), err(streamed)] {
         assert!(matches!(e, Error::Malformed { .. }), "{e}");
@@ -190,7 +194,7 @@ fn flipped_byte_in_a_gzip_layer_is_malformed_or_a_diff_id_mismatch() {
     for pos in (10..good.len() - 8).step_by(7) {
         let mut bad = good.clone();
         bad[pos] ^= 0x01;
-        let bytes = docker_archive(&[bad], &[diff_id(&layer)]);
+        let bytes = docker_archive([Blob::raw(bad, diff_id(&layer))]);
         let e = err(streamed("gzflip", &bytes, &one_thread()));
         match &e {
             Error::Malformed { .. } => hits += 1,
@@ -379,7 +383,7 @@ fn zstd_bomb_stops_at_the_ratio_limit_while_decompressing() {
 #[test]
 fn gzip_bomb_inside_an_archive_names_the_layer_both_ways() {
     let bomb = zero_bomb(gzip, 128);
-    let bytes = docker_archive(&[bomb], &[format!("sha256:{}", "0".repeat(64))]);
+    let bytes = docker_archive([Blob::raw(bomb, format!("sha256:{}", "0".repeat(64)))]);
     let opts = opts_with(|l| {
         l.ratio_floor_bytes = 1 << 20;
         l.max_compression_ratio = 20;
@@ -748,21 +752,26 @@ fn outer_symlink_escaping_the_root_stays_inside_the_archive() {
 
 #[test]
 fn oci_directory_symlinks_are_never_followed_on_the_host() {
-    let dir = TempDir::new("ocidir-escape");
-    dir.write("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#);
-    std::os::unix::fs::symlink("/etc/hostname", dir.0.join("index.json")).unwrap();
-    let outside = TempDir::new("ocidir-outside");
-    let secret = outside.write("secret.json", br#"{"schemaVersion":2,"manifests":[]}"#);
-    std::os::unix::fs::symlink(&secret, dir.0.join("blobs")).unwrap();
-    let before = listing(&dir.0);
+    let tmp = temp_dir("ocidir-escape");
+    let dir = tmp.path();
+    write_file(dir, "oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#);
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("index.json")).unwrap();
+    let outside = temp_dir("ocidir-outside");
+    let secret = write_file(
+        outside.path(),
+        "secret.json",
+        br#"{"schemaVersion":2,"manifests":[]}"#,
+    );
+    std::os::unix::fs::symlink(&secret, dir.join("blobs")).unwrap();
+    let before = listing(dir);
     let e = Analyzer::new(one_thread())
-        .analyze(&[dir.0.to_string_lossy().as_ref()])
+        .analyze(&[dir.to_string_lossy().as_ref()])
         .unwrap_err();
     match &e {
         Error::MissingMember { missing, .. } => assert_eq!(missing, "etc/hostname"),
         other => panic!("{other}"),
     }
-    assert_eq!(before, listing(&dir.0), "the library wrote into the input");
+    assert_eq!(before, listing(dir), "the library wrote into the input");
 }
 
 fn listing(dir: &std::path::Path) -> Vec<String> {
@@ -854,17 +863,14 @@ fn hostile_layer_paths_are_normalised_inside_the_root() {
 
 // ---------------------------------------------------------------- size of the walk
 
+/// A layer of `n` empty files in 100 directories (no directory entries).
 fn many_entries(n: usize) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::with_capacity(n * 1024));
+    let mut w = LayerWriter::new(Vec::with_capacity(n * 1024));
     for i in 0..n {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(0);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, format!("d{}/f{i}", i % 100), &[][..])
+        w.file(&format!("d{}/f{i}", i % 100), 0, 0o644, &[][..])
             .unwrap();
     }
-    b.into_inner().unwrap()
+    w.finish().unwrap()
 }
 
 #[test]
@@ -893,18 +899,10 @@ fn layer_with_100k_entries_is_analysed_and_a_lower_entry_limit_stops_it() {
 
 #[test]
 fn directories_4096_deep_work_and_max_path_bytes_stops_longer_paths() {
-    let mut b = tar::Builder::new(Vec::new());
-    let mut path = String::new();
-    for _ in 0..4096 {
-        path.push_str("d/");
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(tar::EntryType::Directory);
-        h.set_size(0);
-        h.set_mode(0o755);
-        h.set_cksum();
-        b.append_data(&mut h, &path, &[][..]).unwrap();
-    }
-    let layer = b.into_inner().unwrap();
+    // Each of the 4096 ancestors of d/d/…/d is one directory entry.
+    let mut w = LayerWriter::new(Vec::new());
+    w.dir_all(&["d"; 4096].join("/")).unwrap();
+    let layer = w.finish().unwrap();
     let rep = analyze_layer(&layer[..], &one_thread(), &mut |_| {}).unwrap();
     assert_eq!(rep.counts.directories, 4096);
     assert_eq!(rep.files.last().unwrap().path.len(), 4096 * 2 - 1);

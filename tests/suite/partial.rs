@@ -1,8 +1,8 @@
 //! Partial results: a set analysed in pieces (`analyze --partial`) and merged gives the
 //! same report, byte for byte, as one run over every input.
 
-use layerlens::synth::{generate, SynthFormat, SynthOptions};
 use layerlens::{Analyzer, ImageSet, Options, Report};
+use layerlens_testtools::synth::{generate, SynthFormat, SynthOptions};
 
 use crate::common::{fixture, scratch};
 

@@ -7,7 +7,8 @@ use std::fs::File;
 use layerlens::{analyze_layer, Analyzer, Options, Report};
 
 use crate::common::{fixture, repo_root};
-use crate::hostile::{gzip, layer_tar, zstd, ShortReader};
+use layerlens_testtools::archive::{gzip, layer_tar, zstd};
+use layerlens_testtools::io::ShortReader;
 
 fn fixture_files() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(repo_root().join("testdata/fixtures"))

@@ -1,60 +1,38 @@
 //! One large uncompressed layer is hashed and walked on two threads at once; the result
 //! must be the same as one thread's, and a changed byte must still be caught.
 
-use std::io::Write;
-
 use layerlens::{Analyzer, Options, Report};
-use sha2::Digest as _;
+use layerlens_testtools::archive::{diff_id, layer_tar, Blob, ImageArchive, Layout};
 
 use crate::common::scratch;
 
 /// A docker-archive with a single image of a single 20 MiB layer (above the split
 /// threshold, and all of the bytes, so it is the critical path).
 fn one_big_layer(corrupt: bool) -> String {
-    let mut layer = tar::Builder::new(Vec::new());
-    for (i, size) in [(0u32, 12 << 20), (1, 8 << 20), (2, 3000)] {
-        let data: Vec<u8> = (0..size)
-            .map(|j: usize| (j * 31 + i as usize) as u8)
-            .collect();
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        layer
-            .append_data(&mut h, format!("data/file{i}.bin"), &data[..])
-            .unwrap();
-    }
-    let mut layer = layer.into_inner().unwrap();
-    let diff_id = hex::encode(sha2::Sha256::digest(&layer));
+    let data: Vec<Vec<u8>> = [(0u32, 12 << 20), (1, 8 << 20), (2, 3000)]
+        .iter()
+        .map(|&(i, size)| {
+            (0..size)
+                .map(|j: usize| (j * 31 + i as usize) as u8)
+                .collect()
+        })
+        .collect();
+    let mut layer = layer_tar(&[
+        ("data/file0.bin", &data[0]),
+        ("data/file1.bin", &data[1]),
+        ("data/file2.bin", &data[2]),
+    ]);
+    let diff_id = diff_id(&layer);
     if corrupt {
         let last = layer.len() - 1;
         layer[last] ^= 1;
     }
-    let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["sha256:{diff_id}"]}}}}"#
-    );
-    let config_hex = hex::encode(sha2::Sha256::digest(config.as_bytes()));
-    let manifest = format!(
-        r#"[{{"Config":"{config_hex}.json","RepoTags":["big:1"],"Layers":["big/layer.tar"]}}]"#
-    );
-    let mut outer = tar::Builder::new(Vec::new());
-    for (name, bytes) in [
-        ("big/layer.tar", layer),
-        (&*format!("{config_hex}.json"), config.into_bytes()),
-        ("manifest.json", manifest.into_bytes()),
-    ] {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        outer.append_data(&mut h, name, &bytes[..]).unwrap();
-    }
+    let archive = ImageArchive::new(Layout::DockerMinimal)
+        .image(&["big:1"], [Blob::raw(layer, diff_id)])
+        .finish();
     let dir = scratch(if corrupt { "split-corrupt" } else { "split" });
     let path = dir.join("big.tar");
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(&outer.into_inner().unwrap())
-        .unwrap();
+    std::fs::write(&path, archive).unwrap();
     path.to_string_lossy().into_owned()
 }
 

@@ -54,14 +54,22 @@ enum Command {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_long_help = GENERATE_SHAPES)]
 struct GenerateArgs {
-    /// Approximate uncompressed bytes of all distinct layers: 100MB, 1GB, 16GiB.
+    /// Approximate uncompressed bytes of all distinct layers: 100MB, 1GB, 16GiB (for
+    /// `many`: of the shared base layers).
     #[arg(long, default_value = "100MB")]
     scale: String,
     /// Archive layout: docker, docker25, oci-gzip, oci-zstd, gzip (docker25, gzipped whole).
     #[arg(long, default_value = "docker25")]
     format: String,
-    /// Seed; the same seed, scale and format give byte-identical archives.
+    /// What the image set looks like: fleet, python-fleet, many (see below).
+    #[arg(long, default_value = "fleet")]
+    shape: String,
+    /// Number of images of `--shape many`.
+    #[arg(long, value_name = "N")]
+    images: Option<usize>,
+    /// Seed; the same seed, scale, shape and format give byte-identical archives.
     #[arg(long)]
     seed: Option<u64>,
     /// Worker threads (default: one per core).
@@ -71,6 +79,24 @@ struct GenerateArgs {
     #[arg(value_name = "OUT")]
     out: std::path::PathBuf,
 }
+
+const GENERATE_SHAPES: &str = "\
+Shapes:
+  fleet         (default) 18 images: 12 services on a fat three-layer base, 4 tools on
+                a smaller base, 2 orphans; synthetic paths, no package databases. Its
+                bytes are pinned across versions.
+  python-fleet  16 Python services on a python:3.11-like Debian base (dpkg status and
+                .list files, docs, man pages, locales, headers, -dev and gcc packages;
+                a Python layer with thousands of .py files, __pycache__ and RECORDs);
+                per service a pip layer of 1,000-5,000 files (at 1GB) with RECORDs and
+                pip's cache (deleted by a whiteout in a later layer in half of them), npm
+                node_modules in a few, an app layer; 2 orphan images (apk, distroless).
+                At 1GB about 70,000 entries.
+  many          --images N images (default 100), each one small own layer (a few files,
+                a few KB to 1 MB) on one of three bases made like python-fleet's; the
+                bases are generated once, so 1,000 images take seconds.
+
+The same options always write the same bytes.";
 
 #[derive(clap::Args, Debug)]
 struct ReportArgs {
@@ -438,8 +464,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn generate(args: GenerateArgs) -> anyhow::Result<()> {
-    use layerlens::synth::{self, SynthFormat, SynthOptions};
-    let scale = synth::parse_size(&args.scale)
+    use layerlens_testtools::synth::{self, SynthFormat, SynthOptions, SynthShape};
+    let scale = layerlens::present::parse_size(&args.scale)
         .with_context(|| format!("--scale {:?} is not a size like 100MB or 2GiB", args.scale))?;
     let format = SynthFormat::parse(&args.format).with_context(|| {
         format!(
@@ -447,7 +473,18 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
             args.format
         )
     })?;
+    let shape = SynthShape::parse(&args.shape, args.images.unwrap_or(100)).with_context(|| {
+        format!(
+            "--shape {:?} is not one of {}",
+            args.shape,
+            SynthShape::NAMES.join(", ")
+        )
+    })?;
+    if args.images.is_some() && !matches!(shape, SynthShape::Many { .. }) {
+        anyhow::bail!("--images applies to --shape many only");
+    }
     let mut opts = SynthOptions::new(scale, format);
+    opts.shape = shape;
     opts.threads = args.threads;
     if let Some(seed) = args.seed {
         opts.seed = seed;

@@ -9,9 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::*;
 
 fn chromium() -> Option<PathBuf> {
     let p = std::env::var_os("LAYERLENS_CHROMIUM")
@@ -29,13 +28,6 @@ fn chromium() -> Option<PathBuf> {
         p.display()
     );
     None
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("layerlens-browser-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// Render `html` headless and return the DOM after the scripts ran.
@@ -68,14 +60,6 @@ fn dump_dom(browser: &Path, html: &Path, dir: &Path) -> String {
     String::from_utf8(o.stdout).expect("UTF-8 DOM")
 }
 
-fn layerlens(args: &[&str]) {
-    let o = Command::new(env!("CARGO_BIN_EXE_layerlens"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
 fn status(dom: &str) -> &str {
     let s = dom
         .split("data-status=\"")
@@ -99,16 +83,17 @@ fn count(hay: &str, needle: &str) -> usize {
 #[test]
 fn the_report_draws_every_section_in_chromium() {
     let Some(browser) = chromium() else { return };
-    let dir = scratch("fixture");
+    let tmp = temp_dir("browser-fixture");
+    let dir = tmp.path();
     let html = dir.join("report.html");
-    let fixture = root().join("testdata/fixtures/forensics.tar");
-    layerlens(&[
+    let fixture = repo_root().join("testdata/fixtures/forensics.tar");
+    run_ok(&[
         "report",
         "--html",
         html.to_str().unwrap(),
         fixture.to_str().unwrap(),
     ]);
-    let dom = dump_dom(&browser, &html, &dir);
+    let dom = dump_dom(&browser, &html, dir);
     assert_eq!(status(&dom), "ok", "script error");
     assert_eq!(count(section(&dom, "ledger"), "class=\"row\""), 4);
     assert!(count(section(&dom, "whatif"), "class=\"figure\"") >= 4);
@@ -136,23 +121,23 @@ fn the_report_draws_every_section_in_chromium() {
     assert!(section(&dom, "duplicates").contains("lib/libz, lib/libz.copy"));
     assert!(section(&dom, "recommendations").contains("Consolidate on one base"));
     assert!(count(section(&dom, "images"), "<tr") >= 5 + 3);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn attribution_sections_draw_when_the_report_has_them() {
     let Some(browser) = chromium() else { return };
-    let dir = scratch("attribution");
+    let tmp = temp_dir("browser-attribution");
+    let dir = tmp.path();
     let html = dir.join("report.html");
-    let json = root().join("testdata/reports/attribution.json");
-    layerlens(&[
+    let json = repo_root().join("testdata/reports/attribution.json");
+    run_ok(&[
         "report",
         "--html",
         html.to_str().unwrap(),
         "--from-json",
         json.to_str().unwrap(),
     ]);
-    let dom = dump_dom(&browser, &html, &dir);
+    let dom = dump_dom(&browser, &html, dir);
     assert_eq!(status(&dom), "ok", "script error");
     let comp = section(&dom, "composition");
     assert!(!comp.contains("no attribution"), "{comp}");
@@ -174,16 +159,16 @@ fn attribution_sections_draw_when_the_report_has_them() {
     assert!(tm.contains("&lt;/script&gt;&lt;b&gt;evil"), "{tm}");
     assert!(!dom.contains("<b>evil</b>"));
     assert!(!dom.contains("<img src=x"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_script_error_shows_in_the_status() {
     let Some(browser) = chromium() else { return };
-    let dir = scratch("broken");
+    let tmp = temp_dir("browser-broken");
+    let dir = tmp.path();
     let html = dir.join("report.html");
-    let json = root().join("testdata/reports/attribution.json");
-    layerlens(&[
+    let json = repo_root().join("testdata/reports/attribution.json");
+    run_ok(&[
         "report",
         "--html",
         html.to_str().unwrap(),
@@ -199,7 +184,6 @@ fn a_script_error_shows_in_the_status() {
         "{head}id=\"report-data\">{{\"schema\": \"layerlens/v1\", \"images\": 5}}</script>{tail}"
     );
     std::fs::write(&html, broken).unwrap();
-    let dom = dump_dom(&browser, &html, &dir);
+    let dom = dump_dom(&browser, &html, dir);
     assert!(status(&dom).starts_with("error: "), "{}", status(&dom));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,31 +1,9 @@
 //! The `layerlens` binary as a user runs it: output formats, exit codes, messages.
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_layerlens"))
-}
-
-fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/fixtures")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 #[test]
 fn analyze_prints_a_table_within_100_columns() {
@@ -103,11 +81,14 @@ fn trust_mode_skips_the_diff_id_check() {
 
 #[test]
 fn a_file_that_is_not_an_archive_exits_2() {
-    let dir = std::env::temp_dir().join(format!("layerlens-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("notes.txt");
-    std::fs::write(&path, "just some text, not a tar archive\n".repeat(40)).unwrap();
-    let o = run(&["analyze", path.to_str().unwrap()]);
+    let tmp = temp_dir("not-an-archive");
+    let dir = tmp.path();
+    let path = write_file(
+        dir,
+        "notes.txt",
+        "just some text, not a tar archive\n".repeat(40).as_bytes(),
+    );
+    let o = run(&["analyze", &path]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("not an image archive"),
@@ -117,7 +98,6 @@ fn a_file_that_is_not_an_archive_exits_2() {
     let o = run(&["analyze", dir.join("missing.tar").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing.tar"), "{}", stderr(&o));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -194,9 +174,8 @@ fn analyze_csv_tables_output_file_and_exact_bytes() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("tables: images"), "{}", stderr(&bad));
 
-    let dir = std::env::temp_dir().join(format!("layerlens-out-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("out.txt");
+    let dir = temp_dir("out");
+    let file = dir.path().join("out.txt");
     let o = run(&[
         "analyze",
         "--bytes",
@@ -217,7 +196,6 @@ fn analyze_csv_tables_output_file_and_exact_bytes() {
         "{text}"
     );
     assert!(!text.contains('\x1b'));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The `--table` help lists exactly the tables the library builds, and each is
@@ -280,8 +258,8 @@ fn completions_and_man_page() {
 
 #[test]
 fn report_writes_a_self_contained_html_file() {
-    let dir = std::env::temp_dir().join(format!("layerlens-html-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = temp_dir("html");
+    let dir = tmp.path();
     let html = dir.join("r.html");
     let o = run(&[
         "report",
@@ -351,7 +329,6 @@ fn report_writes_a_self_contained_html_file() {
         assert_eq!(o.status.code(), Some(2), "{bad}");
         assert!(stderr(&o).contains("not a layerlens"), "{}", stderr(&o));
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[cfg(unix)]
@@ -368,10 +345,11 @@ fn ctrl_c_stops_a_long_run_with_exit_130() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     // One tar member that claims 8 GiB: the reader keeps reading until interrupted.
-    let mut header = tar::Header::new_ustar();
-    header.set_path("blobs/sha256/big").unwrap();
-    header.set_size(8 << 30);
-    header.set_mode(0o644);
+    let mut header = layerlens_testtools::raw::header_named(
+        b"blobs/sha256/big",
+        tar::EntryType::Regular,
+        8 << 30,
+    );
     header.set_cksum();
     let feeder = std::thread::spawn(move || {
         let _ = stdin.write_all(header.as_bytes());
@@ -410,9 +388,8 @@ fn ctrl_c_stops_a_long_run_with_exit_130() {
 #[test]
 fn every_analysing_command_takes_the_same_input_flags() {
     // Limits reach `report`, not only `analyze`.
-    let dir = std::env::temp_dir().join(format!("layerlens-flags-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let html = dir.join("r.html");
+    let dir = temp_dir("flags");
+    let html = dir.path().join("r.html");
     let o = run(&[
         "report",
         "--html",
@@ -435,5 +412,33 @@ fn every_analysing_command_takes_the_same_input_flags() {
     assert!(stderr(&o).contains("diff_id mismatch"), "{}", stderr(&o));
     let o = run(&["explain", "--no-verify", "--path", "etc/passwd", &corrupt]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn generate_takes_a_shape_and_an_image_count() {
+    let dir = temp_dir("generate");
+    let out = dir.path().join("many.tar");
+    let out = out.to_str().unwrap();
+    let o = run(&[
+        "generate", "--shape", "many", "--images", "3", "--scale", "1MiB", "--format", "oci-zstd",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains(": 3 images, "), "{}", stderr(&o));
+    let o = run(&["analyze", "--format", "json", out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["totals"]["images"], 3);
+    let o = run(&["generate", "--shape", "nope", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("fleet, python-fleet, many"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["generate", "--images", "3", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--shape many"), "{}", stderr(&o));
+    let o = run(&["generate", "--help"]);
+    assert!(stdout(&o).contains("python-fleet"), "{}", stdout(&o));
 }

@@ -1,45 +1,20 @@
 //! The `diff` and `check` subcommands through the binary: output and exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/fixtures")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("layerlens-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(dir: &PathBuf, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_layerlens"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
-}
+mod common;
+use common::*;
 
 #[test]
 fn diff_between_refs_of_one_input() {
-    let dir = tempdir("diff");
+    let tmp = temp_dir("diff");
+    let dir = tmp.path();
     let f = fixture("forensics.tar");
-    let o = run(&dir, &["diff", "acme/svc-a:1", "acme/waste:1", &f]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let out = text(&o);
+    let o = run_in(dir, &["diff", "acme/svc-a:1", "acme/waste:1", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
+    let out = all_output(&o);
     assert!(out.contains("4 added, 1 removed"), "{out}");
     assert!(out.contains("RUN rm -rf /srv /lib/libz.copy"), "{out}");
-    let o = run(
-        &dir,
+    let o = run_in(
+        dir,
         &[
             "diff",
             "--format",
@@ -54,35 +29,36 @@ fn diff_between_refs_of_one_input() {
     assert_eq!(v["common_base_layers"], 1);
     // Unknown ref, and an archive of several images given as A: bad input.
     assert_eq!(
-        run(&dir, &["diff", "nope:1", "acme/waste:1", &f])
+        run_in(dir, &["diff", "nope:1", "acme/waste:1", &f])
             .status
             .code(),
         Some(2)
     );
     assert_eq!(
-        run(&dir, &["diff", &f, &fixture("docker25.tar")])
+        run_in(dir, &["diff", &f, &fixture("docker25.tar")])
             .status
             .code(),
         Some(2)
     );
     // Two archives of one image each.
-    let o = run(
-        &dir,
+    let o = run_in(
+        dir,
         &[
             "diff",
             &fixture("docker25-untagged.tar"),
             &fixture("docker25.tar"),
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
 }
 
 #[test]
 fn check_exit_codes() {
-    let dir = tempdir("check");
+    let tmp = temp_dir("check");
+    let dir = tmp.path();
     let f = fixture("forensics.tar");
-    let o = run(
-        &dir,
+    let o = run_in(
+        dir,
         &[
             "check",
             "--max-image-size",
@@ -92,22 +68,26 @@ fn check_exit_codes() {
             &f,
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("PASS  max-set-chain-size"));
-    let o = run(&dir, &["check", "--max-wasted-size", "10kB", &f]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("FAIL  max-wasted-size"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
+    assert!(all_output(&o).contains("PASS  max-set-chain-size"));
+    let o = run_in(dir, &["check", "--max-wasted-size", "10kB", &f]);
+    assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
+    assert!(
+        all_output(&o).contains("FAIL  max-wasted-size"),
+        "{}",
+        all_output(&o)
+    );
     // No rules, a bad value, a bad file: bad input.
-    assert_eq!(run(&dir, &["check", &f]).status.code(), Some(2));
+    assert_eq!(run_in(dir, &["check", &f]).status.code(), Some(2));
     assert_eq!(
-        run(&dir, &["check", "--lowest-efficiency", "2", &f])
+        run_in(dir, &["check", "--lowest-efficiency", "2", &f])
             .status
             .code(),
         Some(2)
     );
     std::fs::write(dir.join("bad.toml"), "max-image-size = lots\n").unwrap();
     assert_eq!(
-        run(&dir, &["check", "--config", "bad.toml", &f])
+        run_in(dir, &["check", "--config", "bad.toml", &f])
             .status
             .code(),
         Some(2)
@@ -123,11 +103,10 @@ fn check_exit_codes() {
         "rules:\n  lowest-efficiency: 0.6\n  highest-wasted-bytes: 20MB\n  highest-user-wasted-percent: disabled\n",
     )
     .unwrap();
-    let o = run(&dir, &["check", &f]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("max-set-content-size"));
+    let o = run_in(dir, &["check", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
+    assert!(all_output(&o).contains("max-set-content-size"));
     std::fs::write(dir.join(".dive-ci"), "rules:\n  lowest-efficiency: 0.9\n").unwrap();
-    let o = run(&dir, &["check", &f]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    std::fs::remove_dir_all(&dir).ok();
+    let o = run_in(dir, &["check", &f]);
+    assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
 }

@@ -53,7 +53,6 @@ mod options;
 pub mod present;
 mod read;
 pub mod report;
-pub mod synth;
 #[cfg(test)]
 mod testutil;
 
