@@ -21,15 +21,7 @@ fn image<'a>(r: &'a Report, name: &str) -> &'a ImageReport {
 fn packages(img: &ImageReport) -> Vec<(&str, &str, u64, u64, u64)> {
     img.packages
         .iter()
-        .map(|p| {
-            (
-                p.manager.as_str(),
-                p.name.as_str(),
-                p.size,
-                p.files,
-                p.layer,
-            )
-        })
+        .map(|p| (p.manager.as_str(), &*p.name, p.size, p.files, p.layer))
         .collect()
 }
 
@@ -204,12 +196,7 @@ fn each_layer_lists_the_largest_packages_it_added() {
     let by_layer: Vec<Vec<(&str, u64)>> = app
         .layers
         .iter()
-        .map(|l| {
-            l.top_packages
-                .iter()
-                .map(|p| (p.name.as_str(), p.size))
-                .collect()
-        })
+        .map(|l| l.top_packages.iter().map(|p| (&*p.name, p.size)).collect())
         .collect();
     assert_eq!(
         by_layer[2],

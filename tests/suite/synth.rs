@@ -96,7 +96,7 @@ fn python_fleet_is_deterministic_and_has_the_databases_of_a_real_fleet() {
     assert!(services.iter().all(|i| i.base_layers == 5), "base layers");
     let managers = |i: &layerlens::ImageReport| -> BTreeMap<String, usize> {
         let mut m = BTreeMap::new();
-        for p in &i.packages {
+        for p in i.packages.iter() {
             *m.entry(p.manager.as_str().to_string()).or_default() += 1;
         }
         m

@@ -21,6 +21,8 @@ pub mod packages;
 pub mod rules;
 pub(crate) mod walk;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
@@ -146,15 +148,16 @@ impl ByKind {
     }
 }
 
-/// One package of an image, measured on its final filesystem.
+/// One package of an image, measured on its final filesystem. Its strings are shared
+/// (a large set lists the same packages in many images).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageUsage {
     /// `dpkg`, `apk`, `python` or `npm`.
     pub manager: Manager,
     /// Name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Version.
-    pub version: String,
+    pub version: Arc<str>,
     /// Bytes of its regular files present in the final filesystem.
     pub size: u64,
     /// How many of its regular files are present.
@@ -163,7 +166,7 @@ pub struct PackageUsage {
     pub layer: u64,
     /// That layer's history command.
     #[serde(default)]
-    pub created_by: Option<String>,
+    pub created_by: Option<Arc<str>>,
     /// That layer's diff_id.
     pub diff_id: Digest,
 }

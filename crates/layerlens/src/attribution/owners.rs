@@ -198,8 +198,8 @@ impl<'m, 'a> Context<'m, 'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Found {
     pub manager: Manager,
-    pub name: String,
-    pub version: String,
+    pub name: Arc<str>,
+    pub version: Arc<str>,
     /// For npm: the package directory (its path number, and its path).
     root: Option<(u32, String)>,
     /// Position of the layer that added it.
@@ -310,8 +310,8 @@ impl Table {
                 Parsed::Apk(pkgs) => apk = Some(Some(pkgs)),
                 Parsed::Python(p, l) => lang.push(Found {
                     manager: p.manager,
-                    name: p.name.clone(),
-                    version: p.version.clone(),
+                    name: p.name.as_str().into(),
+                    version: p.version.as_str().into(),
                     root: None,
                     layer: depth,
                     files: Some(l.clone()),
@@ -321,8 +321,8 @@ impl Table {
                     let root = p.root.clone().unwrap_or_default();
                     lang.push(Found {
                         manager: p.manager,
-                        name: p.name.clone(),
-                        version: p.version.clone(),
+                        name: p.name.as_str().into(),
+                        version: p.version.as_str().into(),
                         root: Some((m.paths().find(&root).unwrap_or(NO_PATH), root)),
                         layer: depth,
                         files: None,
@@ -352,8 +352,8 @@ impl Table {
             };
             found.push(Found {
                 manager: Manager::Dpkg,
-                name: st.name.clone(),
-                version: st.version.clone(),
+                name: st.name.as_str().into(),
+                version: st.version.as_str().into(),
                 root: None,
                 layer,
                 files,
@@ -367,8 +367,8 @@ impl Table {
                 let (files, layer) = &lists[name];
                 found.push(Found {
                     manager: Manager::Dpkg,
-                    name: name.to_string(),
-                    version: String::new(),
+                    name: name.into(),
+                    version: "".into(),
                     root: None,
                     layer: *layer,
                     files: Some(files.clone()),
@@ -395,8 +395,8 @@ impl Table {
                         .unwrap_or(0);
                     found.push(Found {
                         manager: Manager::Apk,
-                        name: p.name.clone(),
-                        version: p.version.clone(),
+                        name: p.name.as_str().into(),
+                        version: p.version.as_str().into(),
                         root: None,
                         layer,
                         files: Some(l.clone()),

@@ -10,6 +10,8 @@
 //! layers, and of the base layers ("slim"), each counted per image and, once per
 //! record, for the whole set.
 
+use std::sync::Arc;
+
 use foldhash::HashMap;
 
 use super::owners::{Context, Table};
@@ -53,8 +55,9 @@ pub(crate) struct ImageAttribution {
     pub base_layers: u64,
     /// Bytes by kind (`wasted` is the waste facet's).
     pub by_kind: ByKind,
-    /// Its packages, largest first (ties in table order).
-    pub packages: Vec<PackageUsage>,
+    /// Its packages, largest first (ties in table order); shared with the previous
+    /// image reached when the list is the same.
+    pub packages: Arc<[PackageUsage]>,
     pub notes: Vec<String>,
     /// Per tally: bytes and files.
     pub buckets: [(u64, u64); BUCKETS],
@@ -92,6 +95,10 @@ pub(crate) struct Attribute<'c, 'm, 'a> {
     pub first: HashMap<(usize, u32), (u32, u32)>,
     /// Per image reached.
     pub images: Vec<(u32, ImageAttribution)>,
+    /// Bumped whenever a package's bytes or the table change: an image reached with
+    /// the same version and the same layer commands lists the same packages.
+    version: u64,
+    last: Option<(u64, u32, Arc<[PackageUsage]>)>,
 }
 
 impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
@@ -119,6 +126,8 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                 .collect(),
             first: HashMap::default(),
             images: Vec::new(),
+            version: 0,
+            last: None,
         }
     }
 
@@ -149,6 +158,9 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         let (kind, owner, b) = self.classify(&cur.table, pid, at);
         let k = Self::kind_index(kind);
         let sums = &mut self.tables.last_mut().expect("a table").sums;
+        if owner.is_some() {
+            self.version += 1;
+        }
         if add {
             self.by_kind[k] += size;
             if let Some(o) = owner {
@@ -233,6 +245,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             self.count(pid, at, o.record(at).size, false, o);
         }
         let sums = vec![(0, 0); next.found.len()];
+        self.version += 1;
         self.tables.push(Current {
             table: next,
             sums,
@@ -272,30 +285,53 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         for (k, &v) in Kind::ALL.iter().zip(&self.by_kind) {
             *by_kind.slot(*k) = v;
         }
-        let mut order: Vec<usize> = (0..cur.table.found.len()).collect();
-        order.sort_by(|&a, &b| cur.sums[b].0.cmp(&cur.sums[a].0).then(a.cmp(&b)));
-        let packages = order
-            .into_iter()
-            .map(|i| {
-                let f = &cur.table.found[i];
-                let il = &img.layers[(f.layer as usize).min(img.layers.len().saturating_sub(1))];
-                PackageUsage {
-                    manager: f.manager,
-                    name: f.name.clone(),
-                    version: f.version.clone(),
-                    size: cur.sums[i].0,
-                    files: cur.sums[i].1,
-                    layer: f.layer as u64,
-                    created_by: il.created_by.clone(),
-                    diff_id: il.diff_id.clone(),
-                }
+        let layer_of =
+            |f: &super::owners::Found| (f.layer as usize).min(img.layers.len().saturating_sub(1));
+        let same_commands = |other: u32| {
+            let o = &m.images()[other as usize];
+            cur.table.found.iter().all(|f| {
+                let k = layer_of(f);
+                o.layers.get(k).map(|l| (&l.created_by, &l.diff_id))
+                    == img.layers.get(k).map(|l| (&l.created_by, &l.diff_id))
             })
-            .collect();
+        };
+        let packages: Arc<[PackageUsage]> = match &self.last {
+            Some((v, other, list)) if *v == self.version && same_commands(*other) => list.clone(),
+            _ => {
+                let mut order: Vec<usize> = (0..cur.table.found.len()).collect();
+                order.sort_by(|&a, &b| cur.sums[b].0.cmp(&cur.sums[a].0).then(a.cmp(&b)));
+                // One shared string per layer command, not one per package.
+                let commands: Vec<Option<Arc<str>>> = img
+                    .layers
+                    .iter()
+                    .map(|l| l.created_by.as_deref().map(Arc::from))
+                    .collect();
+                order
+                    .into_iter()
+                    .map(|i| {
+                        let f = &cur.table.found[i];
+                        let k = layer_of(f);
+                        PackageUsage {
+                            manager: f.manager,
+                            name: f.name.clone(),
+                            version: f.version.clone(),
+                            size: cur.sums[i].0,
+                            files: cur.sums[i].1,
+                            layer: f.layer as u64,
+                            created_by: commands.get(k).cloned().flatten(),
+                            diff_id: img.layers[k].diff_id.clone(),
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let notes = cur.table.notes.clone();
+        self.last = Some((self.version, image, packages.clone()));
         let out = ImageAttribution {
             base_layers: base_layers as u64,
             by_kind,
             packages,
-            notes: cur.table.notes.clone(),
+            notes,
             buckets: self.buckets,
         };
         self.images.push((image, out));
@@ -315,6 +351,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                 self.count(pid, at, o.record(at).size, false, o);
             }
             self.tables.pop();
+            self.version += 1;
             let cur = self.tables.last_mut().expect("a table");
             cur.sums.iter_mut().for_each(|s| *s = (0, 0));
             for &(pid, at) in &visible {

@@ -149,8 +149,8 @@ pub fn explain(m: &SetModel<'_>, path: &str, base_layers: &[usize]) -> Vec<Expla
                 let f = &table.found[w as usize];
                 Owner {
                     manager: f.manager,
-                    name: f.name.clone(),
-                    version: f.version.clone(),
+                    name: f.name.to_string(),
+                    version: f.version.to_string(),
                     layer: f.layer as u64,
                 }
             });

@@ -146,8 +146,8 @@ pub fn files(
                 let f = &table.found[w as usize];
                 FileOwner {
                     manager: f.manager,
-                    name: f.name.clone(),
-                    version: f.version.clone(),
+                    name: f.name.to_string(),
+                    version: f.version.to_string(),
                 }
             });
             (Some(kind), owner)

@@ -59,7 +59,7 @@ pub(crate) fn image(refs: &[&str], id: &str) -> ImageReport {
         base_layers: 0,
         by_origin: Default::default(),
         by_kind: Default::default(),
-        packages: Vec::new(),
+        packages: Vec::new().into(),
         top_dirs: Vec::new(),
     }
 }

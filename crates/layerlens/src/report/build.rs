@@ -478,7 +478,7 @@ fn image_report(
     };
     debug_assert_eq!(by_kind.total(), size);
     // Packages arrive largest first: the first TOP_N of each layer are its top.
-    for p in &a.packages {
+    for p in a.packages.iter() {
         if let Some(layer) = layers.get_mut(p.layer as usize) {
             if layer.top_packages.len() < crate::TOP_N {
                 layer.top_packages.push(LayerPackage {

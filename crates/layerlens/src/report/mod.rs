@@ -10,6 +10,8 @@ pub mod recommend;
 mod build;
 mod top_dirs;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::{ByKind, ByOrigin, PackageUsage};
@@ -178,9 +180,10 @@ pub struct ImageReport {
     /// Bytes by kind (sums to `size`).
     #[serde(default)]
     pub by_kind: ByKind,
-    /// Its packages, largest first.
+    /// Its packages, largest first. Shared with the images whose list is the same (a
+    /// set of many images on one base lists the base's packages once in memory).
     #[serde(default)]
-    pub packages: Vec<PackageUsage>,
+    pub packages: Arc<[PackageUsage]>,
     /// The largest directories of its final filesystem (the HTML treemap's data):
     /// filled only when [`ReportOptions::top_dirs`] asks (the HTML report), empty (and
     /// absent from the JSON) otherwise.
@@ -251,9 +254,9 @@ pub struct LayerPackage {
     /// `dpkg`, `apk`, `python` or `npm`.
     pub manager: crate::attribution::packages::Manager,
     /// Name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Version.
-    pub version: String,
+    pub version: Arc<str>,
     /// Bytes of its regular files present in the final filesystem.
     pub size: u64,
     /// How many of its regular files are present.

@@ -423,10 +423,8 @@ pub(crate) fn set_packages(attributions: &[ImageAttribution]) -> Vec<SetPackage>
     type Key<'k> = (Manager, &'k str, &'k str);
     let mut agg: BTreeMap<Key<'_>, (u64, BTreeMap<&Digest, u64>, u64)> = BTreeMap::new();
     for a in attributions {
-        for p in &a.packages {
-            let e = agg
-                .entry((p.manager, p.name.as_str(), p.version.as_str()))
-                .or_default();
+        for p in a.packages.iter() {
+            let e = agg.entry((p.manager, &*p.name, &*p.version)).or_default();
             e.0 = e.0.max(p.size);
             let l = e.1.entry(&p.diff_id).or_default();
             *l = (*l).max(p.size);

@@ -55,8 +55,8 @@ pub(super) fn packages(report: &Report, top: usize) -> Option<Table> {
             rows.push(vec![
                 Cell::Text(image_name(i)),
                 Cell::Text(p.manager.as_str().into()),
-                Cell::Text(p.name.clone()),
-                Cell::Text(p.version.clone()),
+                Cell::Text(p.name.to_string()),
+                Cell::Text(p.version.to_string()),
                 Cell::Bytes(p.size),
                 Cell::Count(p.files),
                 Cell::Text(format!("#{}", p.layer + 1)),
@@ -77,8 +77,8 @@ pub(super) fn set_packages(report: &Report, top: usize) -> Option<Table> {
         .map(|p| {
             vec![
                 Cell::Text(p.manager.as_str().into()),
-                Cell::Text(p.name.clone()),
-                Cell::Text(p.version.clone()),
+                Cell::Text(p.name.to_string()),
+                Cell::Text(p.version.to_string()),
                 Cell::Bytes(p.size),
                 Cell::Bytes(p.stored_size),
                 Cell::Count(p.layers),

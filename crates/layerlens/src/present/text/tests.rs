@@ -56,7 +56,8 @@ fn sample() -> Report {
     img.packages = vec![
         package(Manager::Dpkg, "libc6", "2.36", 900),
         package(Manager::Python, "numpy", "1.0", 1900),
-    ];
+    ]
+    .into();
     let id = img.id.clone();
     let mut r = report(vec![img]);
     r.totals = Totals {
@@ -160,7 +161,7 @@ fn absent_data_leaves_tables_out() {
     let mut r = sample();
     let img = &mut r.images[0];
     img.by_kind = ByKind::default();
-    img.packages.clear();
+    img.packages = Vec::new().into();
     r.recommendations.clear();
     r.reclaimable = None;
     let names: Vec<_> = tables(&r, 10).iter().map(|t| t.name).collect();
