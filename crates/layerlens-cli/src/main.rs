@@ -524,11 +524,13 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     if args.table.is_some() && args.format != Format::Csv {
         return Err(layerlens::Error::Options("--table goes with --format csv".into()).into());
     }
+    let timings = Timings::from_env();
     let result = Analyzer::new(opts).analyze(&args.inputs);
     if let Some(bar) = bar {
         bar.finish();
     }
     let set = result?;
+    timings.lap("layer pass");
     if let Some(out) = &args.partial {
         return emit(Some(out), |w| Ok(set.write_partial_json(w)?));
     }
@@ -539,6 +541,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         report_opts = report_opts.base(base);
     }
     let report = Report::build(&set, &report_opts)?;
+    timings.lap("report");
     let render = Render {
         format: args.format,
         width: args.width,
@@ -550,7 +553,29 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     };
     emit(args.output.as_deref().map(std::path::Path::new), |w| {
         render.write(&report, w)
-    })
+    })?;
+    timings.lap("output");
+    Ok(())
+}
+
+/// With `LAYERLENS_TIMINGS` set, the wall time of each phase on standard error.
+struct Timings(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timings {
+    fn from_env() -> Self {
+        Timings(
+            std::env::var_os("LAYERLENS_TIMINGS")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        )
+    }
+
+    fn lap(&self, phase: &str) {
+        if let Some(t) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!("layerlens: {phase}: {:.3} s", (now - t.get()).as_secs_f64());
+            t.set(now);
+        }
+    }
 }
 
 /// How a report is printed: shared by `analyze` and `merge`.

@@ -191,8 +191,11 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         .iter()
         .map(|r| find(set, r, "image in use").map(position))
         .collect::<Result<_>>()?;
+    let lap = Lap::new();
     let m = SetModel::new(set);
+    lap.lap("model");
     let cx = Context::new(&m);
+    lap.lap("package context");
     let in_use_flags: Option<Vec<bool>> =
         (!in_use.is_empty()).then(|| (0..set.images.len()).map(|i| in_use.contains(&i)).collect());
     let base_nodes = base.map(|b| m.tree().paths[b].clone());
@@ -214,6 +217,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         images: Vec::new(),
     });
 
+    lap.lap("walk");
     // Merge what each worker saw.
     let n_images = set.images.len();
     let mut facts: Vec<Option<ImageFacts>> = (0..n_images).map(|_| None).collect();
@@ -332,6 +336,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         })
         .collect();
     let totals = totals(&m, &ledger);
+    lap.lap("assembly");
     Ok(Report {
         schema: super::SCHEMA.to_string(),
         inputs: set.inputs.clone(),
@@ -522,5 +527,27 @@ fn image_report(
         by_kind,
         packages: a.packages,
         top_dirs,
+    }
+}
+
+/// With `LAYERLENS_TIMINGS` set, the wall time of each step of the report phase on
+/// standard error (for benchmarking; off by default).
+struct Lap(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Lap {
+    fn new() -> Self {
+        Lap(std::env::var_os("LAYERLENS_TIMINGS")
+            .map(|_| std::cell::Cell::new(std::time::Instant::now())))
+    }
+
+    fn lap(&self, step: &str) {
+        if let Some(t) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "layerlens:   report {step}: {:.3} s",
+                (now - t.get()).as_secs_f64()
+            );
+            t.set(now);
+        }
     }
 }
