@@ -56,7 +56,7 @@ pub(crate) struct Context<'m, 'a> {
     /// Per path: [`rules::path_class`].
     pub class: Vec<u8>,
     /// Per path: the number of the npm package directory it lies under, or `NO_PATH`.
-    npm_root: Vec<u32>,
+    pub npm_root: Vec<u32>,
     /// The metadata paths (and rpm paths), ascending.
     meta: Vec<u32>,
     /// Per layer: captured path → index in `captured` (the last capture of a path).
@@ -209,6 +209,37 @@ pub(crate) struct Found {
     pub class: OwnerClass,
 }
 
+/// What makes two found packages the same package: everything [`find`] says of it.
+pub(crate) type FoundKey = (Manager, Arc<str>, Arc<str>, Option<u32>, u32, usize);
+
+impl Found {
+    /// Its npm package directory's path number, if it is an npm package.
+    pub fn root(&self) -> Option<u32> {
+        self.root
+            .as_ref()
+            .map(|(r, _)| *r)
+            .filter(|&r| r != NO_PATH)
+    }
+
+    /// Whether it lists files.
+    pub fn lists_files(&self) -> bool {
+        self.files.as_ref().is_some_and(|l| !l.paths.is_empty())
+    }
+
+    /// Its identity across tables: manager, name, version, npm root, layer, and which
+    /// parsed file list it has (the same metadata record gives the same list).
+    pub fn key(&self) -> FoundKey {
+        (
+            self.manager,
+            self.name.clone(),
+            self.version.clone(),
+            self.root.as_ref().map(|r| r.0),
+            self.layer,
+            self.files.as_ref().map_or(0, |l| Arc::as_ptr(l) as usize),
+        )
+    }
+}
+
 /// What one filesystem says about packages.
 pub(crate) struct Table {
     /// Its packages, in (manager, name, version, root) order.
@@ -217,25 +248,9 @@ pub(crate) struct Table {
     owner: Vec<u32>,
     /// Per npm package directory: the first package with that root.
     npm: HashMap<u32, u32>,
-    /// The directories a listed path goes through: a symlink appearing or going away
-    /// at one of them changes ownership.
-    pub through: BitSet,
-    /// What could not be read, and why.
-    pub notes: Vec<String>,
 }
 
 impl Table {
-    /// No packages.
-    pub fn empty(m: &SetModel<'_>) -> Table {
-        Table {
-            found: Vec::new(),
-            owner: Vec::new(),
-            npm: HashMap::default(),
-            through: BitSet::new(m.paths().len()),
-            notes: Vec::new(),
-        }
-    }
-
     /// The package owning path `pid`, if any.
     pub fn owner(&self, cx: &Context<'_, '_>, pid: u32) -> Option<u32> {
         if let Some(&o) = self.owner.get(pid as usize) {
@@ -250,136 +265,144 @@ impl Table {
         self.npm.get(&root).copied()
     }
 
-    /// Read every package database visible in `o`.
+    /// Read every package database visible in `o`, and claim the files each lists.
     pub fn build(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> Table {
-        let m = cx.m;
-        let mut notes = Vec::new();
-        let mut found: Vec<Found> = Vec::new();
-        let os = |manager: Manager, name: &str| OwnerClass {
-            os: manager.is_os(),
-            toolchain: manager.is_os() && rules::is_toolchain_package(name),
-        };
+        let (found, notes) = find(cx, o);
+        Table::claim(cx, o, found, notes)
+    }
+}
 
-        // dpkg: status (+ status.d) for names and versions, .list files for the files.
-        let mut stanzas: Vec<&DpkgStanza> = Vec::new();
-        let mut have_status = false;
-        let mut lists: HashMap<&str, (Arc<Listed>, u32)> = HashMap::default();
-        let mut list_order: Vec<&str> = Vec::new();
-        let mut apk = None;
-        let mut rpm = false;
-        let mut lang: Vec<Found> = Vec::new();
-        for &pid in &cx.meta {
-            let Some(at) = o.get(pid) else { continue };
-            if cx.class[pid as usize] & RPM != 0 {
-                rpm = true;
-            }
-            if cx.class[pid as usize] & METADATA == 0 {
-                continue;
-            }
-            let path = m.paths().path(pid);
-            let capture = cx.visible_capture(o, pid);
-            if is_status(path) {
-                match capture {
-                    Some((_, layer, index)) => {
-                        have_status = true;
-                        if let Parsed::Status(s) = cx.parse(layer, index, pid) {
-                            stanzas.extend(s.iter());
-                        }
-                    }
-                    None if o.record(at).kind == EntryKind::Regular => notes.push(format!(
-                        "{path}: present but not captured; dpkg packages not read"
-                    )),
-                    None => {}
-                }
-                continue;
-            }
-            let Some((depth, layer, index)) = capture else {
-                if path == "lib/apk/db/installed" {
-                    apk = Some(None);
-                }
-                continue;
-            };
-            match cx.parse(layer, index, pid) {
-                Parsed::List(l) => {
-                    if let Some((name, _)) = packages::dpkg_list_name(split_parent(path).1) {
-                        if lists.insert(name, (l.clone(), depth)).is_none() {
-                            list_order.push(name);
-                        }
+/// Every package database visible in `o`: its packages in (manager, name, version,
+/// root) order, and what could not be read.
+pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Vec<String>) {
+    let m = cx.m;
+    let mut notes = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
+    let os = |manager: Manager, name: &str| OwnerClass {
+        os: manager.is_os(),
+        toolchain: manager.is_os() && rules::is_toolchain_package(name),
+    };
+
+    // dpkg: status (+ status.d) for names and versions, .list files for the files.
+    let mut stanzas: Vec<&DpkgStanza> = Vec::new();
+    let mut have_status = false;
+    let mut lists: HashMap<&str, (Arc<Listed>, u32)> = HashMap::default();
+    let mut list_order: Vec<&str> = Vec::new();
+    let mut apk = None;
+    let mut rpm = false;
+    let mut lang: Vec<Found> = Vec::new();
+    for &pid in &cx.meta {
+        let Some(at) = o.get(pid) else { continue };
+        if cx.class[pid as usize] & RPM != 0 {
+            rpm = true;
+        }
+        if cx.class[pid as usize] & METADATA == 0 {
+            continue;
+        }
+        let path = m.paths().path(pid);
+        let capture = cx.visible_capture(o, pid);
+        if is_status(path) {
+            match capture {
+                Some((_, layer, index)) => {
+                    have_status = true;
+                    if let Parsed::Status(s) = cx.parse(layer, index, pid) {
+                        stanzas.extend(s.iter());
                     }
                 }
-                Parsed::Apk(pkgs) => apk = Some(Some(pkgs)),
-                Parsed::Python(p, l) => lang.push(Found {
+                None if o.record(at).kind == EntryKind::Regular => notes.push(format!(
+                    "{path}: present but not captured; dpkg packages not read"
+                )),
+                None => {}
+            }
+            continue;
+        }
+        let Some((depth, layer, index)) = capture else {
+            if path == "lib/apk/db/installed" {
+                apk = Some(None);
+            }
+            continue;
+        };
+        match cx.parse(layer, index, pid) {
+            Parsed::List(l) => {
+                if let Some((name, _)) = packages::dpkg_list_name(split_parent(path).1) {
+                    if lists.insert(name, (l.clone(), depth)).is_none() {
+                        list_order.push(name);
+                    }
+                }
+            }
+            Parsed::Apk(pkgs) => apk = Some(Some(pkgs)),
+            Parsed::Python(p, l) => lang.push(Found {
+                manager: p.manager,
+                name: p.name.as_str().into(),
+                version: p.version.as_str().into(),
+                root: None,
+                layer: depth,
+                files: Some(l.clone()),
+                class: os(p.manager, &p.name),
+            }),
+            Parsed::Npm(Some(p)) => {
+                let root = p.root.clone().unwrap_or_default();
+                lang.push(Found {
                     manager: p.manager,
                     name: p.name.as_str().into(),
                     version: p.version.as_str().into(),
-                    root: None,
+                    root: Some((m.paths().find(&root).unwrap_or(NO_PATH), root)),
                     layer: depth,
-                    files: Some(l.clone()),
+                    files: None,
                     class: os(p.manager, &p.name),
-                }),
-                Parsed::Npm(Some(p)) => {
-                    let root = p.root.clone().unwrap_or_default();
-                    lang.push(Found {
-                        manager: p.manager,
-                        name: p.name.as_str().into(),
-                        version: p.version.as_str().into(),
-                        root: Some((m.paths().find(&root).unwrap_or(NO_PATH), root)),
-                        layer: depth,
-                        files: None,
-                        class: os(p.manager, &p.name),
-                    })
-                }
-                _ => {}
+                })
             }
+            _ => {}
         }
-        let mut seen_dpkg: HashMap<&str, ()> = HashMap::default();
-        for st in stanzas.iter().filter(|s| s.installed) {
-            if seen_dpkg.insert(st.name.as_str(), ()).is_some() {
-                continue;
+    }
+    let mut seen_dpkg: HashMap<&str, ()> = HashMap::default();
+    for st in stanzas.iter().filter(|s| s.installed) {
+        if seen_dpkg.insert(st.name.as_str(), ()).is_some() {
+            continue;
+        }
+        let (files, layer) = match lists.get(st.name.as_str()) {
+            Some((files, layer)) => (Some(files.clone()), *layer),
+            None => {
+                let layer = (0..o.stack().len() as u32)
+                    .find(|&d| {
+                        cx.layer_status(o.layer_at(d))
+                            .iter()
+                            .any(|s| s.installed && s.name == st.name && s.version == st.version)
+                    })
+                    .unwrap_or(0);
+                (None, layer)
             }
-            let (files, layer) = match lists.get(st.name.as_str()) {
-                Some((files, layer)) => (Some(files.clone()), *layer),
-                None => {
-                    let layer = (0..o.stack().len() as u32)
-                        .find(|&d| {
-                            cx.layer_status(o.layer_at(d)).iter().any(|s| {
-                                s.installed && s.name == st.name && s.version == st.version
-                            })
-                        })
-                        .unwrap_or(0);
-                    (None, layer)
-                }
-            };
+        };
+        found.push(Found {
+            manager: Manager::Dpkg,
+            name: st.name.as_str().into(),
+            version: st.version.as_str().into(),
+            root: None,
+            layer,
+            files,
+            class: os(Manager::Dpkg, &st.name),
+        });
+    }
+    if !have_status {
+        // .list files without a status: still owned, version unknown.
+        list_order.sort_unstable();
+        for name in list_order {
+            let (files, layer) = &lists[name];
             found.push(Found {
                 manager: Manager::Dpkg,
-                name: st.name.as_str().into(),
-                version: st.version.as_str().into(),
+                name: name.into(),
+                version: "".into(),
                 root: None,
-                layer,
-                files,
-                class: os(Manager::Dpkg, &st.name),
+                layer: *layer,
+                files: Some(files.clone()),
+                class: os(Manager::Dpkg, name),
             });
         }
-        if !have_status {
-            // .list files without a status: still owned, version unknown.
-            list_order.sort_unstable();
-            for name in list_order {
-                let (files, layer) = &lists[name];
-                found.push(Found {
-                    manager: Manager::Dpkg,
-                    name: name.into(),
-                    version: "".into(),
-                    root: None,
-                    layer: *layer,
-                    files: Some(files.clone()),
-                    class: os(Manager::Dpkg, name),
-                });
-            }
-        }
-        match apk {
-            Some(Some(pkgs)) => {
-                for (p, l) in pkgs {
-                    let layer = (0..o.stack().len() as u32)
+    }
+    match apk {
+        Some(Some(pkgs)) => {
+            for (p, l) in pkgs {
+                let layer = (0..o.stack().len() as u32)
                         .find(|&d| {
                             let layer = o.layer_at(d);
                             cx.captured[layer as usize]
@@ -393,47 +416,47 @@ impl Table {
                                 })
                         })
                         .unwrap_or(0);
-                    found.push(Found {
-                        manager: Manager::Apk,
-                        name: p.name.as_str().into(),
-                        version: p.version.as_str().into(),
-                        root: None,
-                        layer,
-                        files: Some(l.clone()),
-                        class: os(Manager::Apk, &p.name),
-                    });
-                }
+                found.push(Found {
+                    manager: Manager::Apk,
+                    name: p.name.as_str().into(),
+                    version: p.version.as_str().into(),
+                    root: None,
+                    layer,
+                    files: Some(l.clone()),
+                    class: os(Manager::Apk, &p.name),
+                });
             }
-            Some(None) => notes.push(
-                "lib/apk/db/installed: present but not captured; apk packages not read".into(),
-            ),
-            None => {}
         }
-        if rpm {
-            notes.push(
-                "rpm database present but not readable by layerlens: rpm-installed files are \
-                 counted as app/unowned"
-                    .into(),
-            );
-        }
-        found.extend(lang);
-        found.sort_by(|a, b| {
-            (
-                a.manager,
-                &a.name,
-                &a.version,
-                a.root.as_ref().map(|r| &r.1),
-            )
-                .cmp(&(
-                    b.manager,
-                    &b.name,
-                    &b.version,
-                    b.root.as_ref().map(|r| &r.1),
-                ))
-        });
-        Table::claim(cx, o, found, notes)
+        Some(None) => notes
+            .push("lib/apk/db/installed: present but not captured; apk packages not read".into()),
+        None => {}
     }
+    if rpm {
+        notes.push(
+            "rpm database present but not readable by layerlens: rpm-installed files are \
+                 counted as app/unowned"
+                .into(),
+        );
+    }
+    found.extend(lang);
+    found.sort_by(|a, b| {
+        (
+            a.manager,
+            &a.name,
+            &a.version,
+            a.root.as_ref().map(|r| &r.1),
+        )
+            .cmp(&(
+                b.manager,
+                &b.name,
+                &b.version,
+                b.root.as_ref().map(|r| &r.1),
+            ))
+    });
+    (found, notes)
+}
 
+impl Table {
     /// Each listed path to the first package (in `found` order) that lists it.
     fn claim(
         cx: &Context<'_, '_>,
@@ -441,77 +464,87 @@ impl Table {
         found: Vec<Found>,
         notes: Vec<String>,
     ) -> Table {
-        let m = cx.m;
-        let paths = m.paths();
+        let paths = cx.m.paths();
         let mut owner = vec![NO_OWNER; paths.len()];
         let mut npm: HashMap<u32, u32> = HashMap::default();
         let mut through = BitSet::new(paths.len());
-        // Whether a visible symlink is a directory above `pid`: only then does the
-        // listed path need resolving component by component.
-        let through_symlink = |pid: u32| {
-            let mut p = paths.parent(pid);
-            while p != NO_PATH {
-                if o.get(p)
-                    .is_some_and(|at| o.record(at).kind == EntryKind::Symlink)
-                {
-                    return true;
-                }
-                p = paths.parent(p);
-            }
-            false
-        };
-        let mark_through = |through: &mut BitSet, mut p: u32| {
-            while p != NO_PATH && !through.contains(p) {
-                through.insert(p);
-                p = paths.parent(p);
-            }
-        };
+        let mut targets = Vec::new();
         for (i, f) in found.iter().enumerate() {
-            if let Some((root, _)) = &f.root {
-                if *root != NO_PATH {
-                    npm.entry(*root).or_insert(i as u32);
-                }
+            if let Some(root) = f.root() {
+                npm.entry(root).or_insert(i as u32);
             }
-            let Some(listed) = &f.files else { continue };
-            for (path, &literal) in listed.paths.iter().zip(&listed.literal) {
-                let target = if literal != NO_PATH
-                    && (o.get(literal).is_some() || !through_symlink(literal))
-                {
-                    Some(literal)
-                } else {
-                    o.resolve(path)
-                };
-                if literal != NO_PATH {
-                    mark_through(&mut through, paths.parent(literal));
-                } else {
-                    // Numbered nowhere as listed: its directories may still be.
-                    let mut dir = split_parent(path.trim_start_matches('/')).0;
-                    loop {
-                        if let Some(p) = paths.find(dir) {
-                            mark_through(&mut through, p);
-                            break;
-                        }
-                        if dir.is_empty() {
-                            break;
-                        }
-                        dir = split_parent(dir).0;
-                    }
-                }
-                if let Some(t) = target {
-                    mark_through(&mut through, paths.parent(t));
-                    let slot = &mut owner[t as usize];
-                    if *slot == NO_OWNER {
-                        *slot = i as u32;
-                    }
+            targets.clear();
+            claims(cx, o, f, &mut through, &mut targets);
+            for &t in &targets {
+                let slot = &mut owner[t as usize];
+                if *slot == NO_OWNER {
+                    *slot = i as u32;
                 }
             }
         }
-        Table {
-            found,
-            owner,
-            npm,
-            through,
-            notes,
+        let _ = notes;
+        Table { found, owner, npm }
+    }
+}
+
+/// The paths package `f` claims in `o`: each path it lists, as the filesystem resolves
+/// it (a path under a symlinked directory is followed), in listed order. The
+/// directories a listed path goes through are added to `through`.
+pub(crate) fn claims(
+    cx: &Context<'_, '_>,
+    o: &Overlay<'_, '_>,
+    f: &Found,
+    through: &mut BitSet,
+    out: &mut Vec<u32>,
+) {
+    let paths = cx.m.paths();
+    let Some(listed) = &f.files else { return };
+    // Whether a visible symlink is a directory above `pid`: only then does the listed
+    // path need resolving component by component.
+    let through_symlink = |pid: u32| {
+        let mut p = paths.parent(pid);
+        while p != NO_PATH {
+            if o.get(p)
+                .is_some_and(|at| o.record(at).kind == EntryKind::Symlink)
+            {
+                return true;
+            }
+            p = paths.parent(p);
+        }
+        false
+    };
+    let mark_through = |through: &mut BitSet, mut p: u32| {
+        while p != NO_PATH && !through.contains(p) {
+            through.insert(p);
+            p = paths.parent(p);
+        }
+    };
+    for (path, &literal) in listed.paths.iter().zip(&listed.literal) {
+        let target =
+            if literal != NO_PATH && (o.get(literal).is_some() || !through_symlink(literal)) {
+                Some(literal)
+            } else {
+                o.resolve(path)
+            };
+        if literal != NO_PATH {
+            mark_through(through, paths.parent(literal));
+        } else {
+            // Numbered nowhere as listed: its directories may still be.
+            let mut dir = split_parent(path.trim_start_matches('/')).0;
+            loop {
+                if let Some(p) = paths.find(dir) {
+                    mark_through(through, p);
+                    break;
+                }
+                if dir.is_empty() {
+                    break;
+                }
+                dir = split_parent(dir).0;
+            }
+        }
+        if let Some(t) = target {
+            mark_through(through, paths.parent(t));
+            out.push(t);
         }
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! The bytes of every visible regular file sit in one kind (and in its owner's
 //! package): an entry entering or leaving the table moves its bytes in or out. The
-//! package table is read again only at a node whose layer touches a package database,
-//! or a symlink on the way to a listed path; then every visible file is moved from its
-//! old kind and owner to its new ones, and back when the walk leaves that node.
+//! packages are read again only at a node whose layer touches a package database (or a
+//! symlink on the way to a listed path), and compared with the packages before: only
+//! the paths whose owner changes (those the new packages list, and when a package went
+//! away, every claim again) move from their old owner to their new one, and back when
+//! the walk leaves that node. The work follows what changes, not what is visible.
 //!
 //! The recommendations' tallies ride along: caches, docs and toolchains of the own
 //! layers, and of the base layers ("slim"), each counted per image and, once per
@@ -14,10 +16,11 @@ use std::sync::Arc;
 
 use foldhash::HashMap;
 
-use super::owners::{Context, Table};
+use super::owners::{claims, find, Context, Found, FoundKey, NO_OWNER};
 use super::rules::{classify_class, METADATA, RPM};
 use super::{ByKind, Kind, PackageUsage};
-use crate::model::overlay::{At, Overlay, Why};
+use crate::model::overlay::{At, BitSet, Overlay, Why};
+use crate::model::paths::NO_PATH;
 use crate::read::layer::EntryKind;
 
 /// The tallies: own caches, own docs, own toolchains, and those of the base layers.
@@ -63,19 +66,35 @@ pub(crate) struct ImageAttribution {
     pub buckets: [(u64, u64); BUCKETS],
 }
 
-struct Current {
-    table: Table,
-    /// Per package: bytes and regular files visible.
-    sums: Vec<(u64, u64)>,
-    /// The stack depth of the node that read it.
+/// What a node that changed the packages changed, to take back when the walk leaves it.
+struct Frame {
     depth: usize,
+    current: Vec<u32>,
+    notes: Vec<String>,
+    owners: Vec<(u32, u32)>,
+    npm: Vec<(u32, Option<u32>)>,
 }
 
 /// The attribution facet of the walk.
 pub(crate) struct Attribute<'c, 'm, 'a> {
     cx: &'c Context<'m, 'a>,
     base: Base,
-    tables: Vec<Current>,
+    /// Every package met in this walk, numbered once (stable ids); their bytes and
+    /// files visible now; their rank in the current list (`u32::MAX`: not current).
+    arena: Vec<Found>,
+    ids: HashMap<FoundKey, u32>,
+    sums: Vec<(u64, u64)>,
+    rank: Vec<u32>,
+    /// The current packages, in table order (ids).
+    current: Vec<u32>,
+    notes: Vec<String>,
+    /// Per path: the package claiming it, or `NO_OWNER`.
+    owner: Vec<u32>,
+    /// Per npm package directory: the first package with that root.
+    npm: HashMap<u32, u32>,
+    /// The directories a claimed path goes through.
+    through: BitSet,
+    frames: Vec<Frame>,
     /// Per stack depth: whether that layer is a base layer.
     in_base: Vec<bool>,
     by_kind: [u64; 8],
@@ -85,8 +104,9 @@ pub(crate) struct Attribute<'c, 'm, 'a> {
     /// Per path: how many images had been reached when its entry joined its tally.
     born: Vec<u32>,
     reached: u32,
-    /// A package database (or a symlink a listed path goes through) changed.
+    /// A package database changed; a symlink a claimed path goes through changed.
     dirty: bool,
+    relink: bool,
     /// Per layer, per record: bit `1 << tally` when it was in that tally in some
     /// image's final filesystem.
     pub marks: Vec<Vec<u8>>,
@@ -95,30 +115,38 @@ pub(crate) struct Attribute<'c, 'm, 'a> {
     pub first: HashMap<(usize, u32), (u32, u32)>,
     /// Per image reached.
     pub images: Vec<(u32, ImageAttribution)>,
-    /// Bumped whenever a package's bytes or the table change: an image reached with
+    /// Bumped whenever a package's bytes or the packages change: an image reached with
     /// the same version and the same layer commands lists the same packages.
     version: u64,
     last: Option<(u64, u32, Arc<[PackageUsage]>)>,
+    targets: Vec<u32>,
 }
 
 impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
     pub fn new(cx: &'c Context<'m, 'a>, base: Base) -> Self {
         let m = cx.m;
+        let n = m.paths().len();
         Attribute {
             cx,
             base,
-            tables: vec![Current {
-                table: Table::empty(m),
-                sums: Vec::new(),
-                depth: usize::MAX,
-            }],
+            arena: Vec::new(),
+            ids: HashMap::default(),
+            sums: Vec::new(),
+            rank: Vec::new(),
+            current: Vec::new(),
+            notes: Vec::new(),
+            owner: vec![NO_OWNER; n],
+            npm: HashMap::default(),
+            through: BitSet::new(n),
+            frames: Vec::new(),
             in_base: Vec::new(),
             by_kind: [0; 8],
             buckets: [(0, 0); BUCKETS],
             depth_buckets: Vec::new(),
-            born: vec![0; m.paths().len()],
+            born: vec![0; n],
             reached: 0,
             dirty: false,
+            relink: false,
             marks: m
                 .layers()
                 .iter()
@@ -128,84 +156,147 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             images: Vec::new(),
             version: 0,
             last: None,
+            targets: Vec::new(),
         }
     }
 
-    fn current(&self) -> &Current {
-        self.tables.last().expect("a table")
+    /// The package owning path `pid` now (a listed claim, else its npm directory's).
+    fn owner_of(&self, pid: u32) -> Option<u32> {
+        let o = self.owner[pid as usize];
+        if o != NO_OWNER {
+            return Some(o);
+        }
+        let root = self.cx.npm_root[pid as usize];
+        if root == NO_PATH {
+            return None;
+        }
+        self.npm.get(&root).copied()
     }
 
-    /// Kind, owner and tally of the regular file `at` at `pid`, under `t`.
-    fn classify(&self, t: &Table, pid: u32, at: At) -> (Kind, Option<u32>, Option<usize>) {
-        let owner = t.owner(self.cx, pid);
+    /// Move the regular file `at` at `pid` in (`add`) or out of its kind, tally and
+    /// package, as owned by `owner`.
+    fn count(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At, owner: Option<u32>, add: bool) {
+        let size = o.record(at).size;
         let in_base = self.in_base[at.depth as usize];
         let kind = classify_class(
             self.cx.class[pid as usize],
-            owner.map(|o| t.found[o as usize].class),
+            owner.map(|w| self.arena[w as usize].class),
             in_base,
         );
-        (kind, owner, bucket(kind, in_base))
-    }
-
-    fn kind_index(k: Kind) -> usize {
-        Kind::ALL.iter().position(|&x| x == k).expect("a kind")
-    }
-
-    /// Count `at` in (sign = 1) or out (-1) of its kind and tally under the current
-    /// table, and in or out of its package.
-    fn count(&mut self, pid: u32, at: At, size: u64, add: bool, o: &Overlay<'_, '_>) {
-        let cur = self.tables.last().expect("a table");
-        let (kind, owner, b) = self.classify(&cur.table, pid, at);
-        let k = Self::kind_index(kind);
-        let sums = &mut self.tables.last_mut().expect("a table").sums;
-        if owner.is_some() {
+        let k = kind as usize;
+        if let Some(w) = owner {
+            let s = &mut self.sums[w as usize];
+            if add {
+                s.0 += size;
+                s.1 += 1;
+            } else {
+                s.0 -= size;
+                s.1 -= 1;
+            }
             self.version += 1;
         }
         if add {
             self.by_kind[k] += size;
-            if let Some(o) = owner {
-                sums[o as usize].0 += size;
-                sums[o as usize].1 += 1;
-            }
         } else {
             self.by_kind[k] -= size;
-            if let Some(o) = owner {
-                sums[o as usize].0 -= size;
-                sums[o as usize].1 -= 1;
-            }
         }
-        if let Some(b) = b {
-            let d = at.depth as usize;
-            if add {
-                self.buckets[b].0 += size;
-                self.buckets[b].1 += 1;
-                self.depth_buckets[d][b] += 1;
-                self.born[pid as usize] = self.reached;
-            } else {
-                self.buckets[b].0 -= size;
-                self.buckets[b].1 -= 1;
-                self.depth_buckets[d][b] -= 1;
-                if self.reached > self.born[pid as usize] {
-                    self.marks[o.layer_at(at.depth) as usize][at.entry as usize] |= 1 << b;
-                }
+        let Some(b) = bucket(kind, in_base) else {
+            return;
+        };
+        let d = at.depth as usize;
+        if add {
+            self.buckets[b].0 += size;
+            self.buckets[b].1 += 1;
+            self.depth_buckets[d][b] += 1;
+            self.born[pid as usize] = self.reached;
+        } else {
+            self.buckets[b].0 -= size;
+            self.buckets[b].1 -= 1;
+            self.depth_buckets[d][b] -= 1;
+            if self.reached > self.born[pid as usize] {
+                self.marks[o.layer_at(at.depth) as usize][at.entry as usize] |= 1 << b;
             }
         }
     }
 
+    /// The visible regular file at `pid`, if any.
+    fn regular(o: &Overlay<'_, '_>, pid: u32) -> Option<At> {
+        o.get(pid)
+            .filter(|&at| o.record(at).kind == EntryKind::Regular)
+    }
+
+    /// Set the listed owner of `pid`, moving a visible file from its old owner to
+    /// the new one; the change is logged on the top frame when `log`.
+    fn set_owner(&mut self, o: &Overlay<'_, '_>, pid: u32, new: u32, log: bool) {
+        let old = self.owner[pid as usize];
+        if old == new {
+            return;
+        }
+        let file = Self::regular(o, pid);
+        if let Some(at) = file {
+            let before = self.owner_of(pid);
+            self.count(o, pid, at, before, false);
+        }
+        self.owner[pid as usize] = new;
+        if let Some(at) = file {
+            let after = self.owner_of(pid);
+            self.count(o, pid, at, after, true);
+        }
+        if log {
+            self.frames
+                .last_mut()
+                .expect("a frame")
+                .owners
+                .push((pid, old));
+        }
+    }
+
+    /// Set the package of npm directory `root`, moving the visible files under it that
+    /// no list claims.
+    fn set_npm(&mut self, o: &Overlay<'_, '_>, root: u32, new: Option<u32>, log: bool) {
+        let old = self.npm.get(&root).copied();
+        if old == new {
+            return;
+        }
+        let paths = self.cx.m.paths();
+        let files: Vec<(u32, At)> = paths
+            .under(root)
+            .filter(|&p| self.owner[p as usize] == NO_OWNER && self.cx.npm_root[p as usize] == root)
+            .filter_map(|p| Self::regular(o, p).map(|at| (p, at)))
+            .collect();
+        for &(p, at) in &files {
+            self.count(o, p, at, old, false);
+        }
+        match new {
+            Some(n) => self.npm.insert(root, n),
+            None => self.npm.remove(&root),
+        };
+        for &(p, at) in &files {
+            self.count(o, p, at, new, true);
+        }
+        if log {
+            self.frames
+                .last_mut()
+                .expect("a frame")
+                .npm
+                .push((root, old));
+        }
+    }
+
     fn watch(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
-        if self.cx.class[pid as usize] & (METADATA | RPM) != 0
-            || (o.record(at).kind == EntryKind::Symlink
-                && self.current().table.through.contains(pid))
-        {
+        if self.cx.class[pid as usize] & (METADATA | RPM) != 0 {
             self.dirty = true;
+        }
+        if o.record(at).kind == EntryKind::Symlink && self.through.contains(pid) {
+            self.relink = true;
         }
     }
 
     pub fn enter(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
         self.watch(o, pid, at);
-        let r = o.record(at);
-        if r.kind == EntryKind::Regular {
-            self.count(pid, at, r.size, true, o);
+        if o.record(at).kind == EntryKind::Regular {
+            let w = self.owner_of(pid);
+            self.count(o, pid, at, w, true);
         }
     }
 
@@ -213,9 +304,9 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         if why != Why::Undo {
             self.watch(o, pid, at);
         }
-        let r = o.record(at);
-        if r.kind == EntryKind::Regular {
-            self.count(pid, at, r.size, false, o);
+        if o.record(at).kind == EntryKind::Regular {
+            let w = self.owner_of(pid);
+            self.count(o, pid, at, w, false);
         }
     }
 
@@ -234,32 +325,159 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         self.depth_buckets.push([0; BUCKETS]);
     }
 
-    /// Move every visible file from the current table's kinds and owners to `next`'s
-    /// (recounting `next`'s package sums), and make `next` current.
-    fn switch(&mut self, o: &Overlay<'_, '_>, next: Table, depth: usize) {
-        let visible: Vec<(u32, At)> = o
-            .visible()
-            .filter(|&(_, at)| o.record(at).kind == EntryKind::Regular)
-            .collect();
-        for &(pid, at) in &visible {
-            self.count(pid, at, o.record(at).size, false, o);
+    /// The packages changed (or a symlink a claim goes through did): read them again,
+    /// and move only the claims that change.
+    pub fn applied(&mut self, o: &Overlay<'_, '_>) {
+        let (dirty, relink) = (
+            std::mem::take(&mut self.dirty),
+            std::mem::take(&mut self.relink),
+        );
+        if !dirty && !relink {
+            return;
         }
-        let sums = vec![(0, 0); next.found.len()];
-        self.version += 1;
-        self.tables.push(Current {
-            table: next,
-            sums,
-            depth,
+        let (found, notes) = find(self.cx, o);
+        let mut next: Vec<u32> = Vec::with_capacity(found.len());
+        for f in found {
+            let key = f.key();
+            let id = match self.ids.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let id = self.arena.len() as u32;
+                    self.arena.push(f);
+                    self.sums.push((0, 0));
+                    self.rank.push(u32::MAX);
+                    self.ids.insert(key, id);
+                    id
+                }
+            };
+            next.push(id);
+        }
+        if next == self.current && !relink {
+            if notes != self.notes {
+                self.version += 1;
+                let old = std::mem::replace(&mut self.notes, notes);
+                self.frames.push(Frame {
+                    depth: o.stack().len() - 1,
+                    current: self.current.clone(),
+                    notes: old,
+                    owners: Vec::new(),
+                    npm: Vec::new(),
+                });
+            }
+            return;
+        }
+        let mut was = vec![false; self.arena.len()];
+        for &id in &self.current {
+            was[id as usize] = true;
+        }
+        let mut now = vec![false; self.arena.len()];
+        for &id in &next {
+            now[id as usize] = true;
+        }
+        // A claim of a package that went away must go to the next package listing the
+        // path: claim everything again (rare: a package removed or upgraded in place).
+        let full = relink
+            || self.current.iter().any(|&id| {
+                !now[id as usize]
+                    && (self.arena[id as usize].lists_files()
+                        || self.arena[id as usize].root().is_some())
+            });
+        self.frames.push(Frame {
+            depth: o.stack().len() - 1,
+            current: std::mem::replace(&mut self.current, next),
+            notes: std::mem::replace(&mut self.notes, notes),
+            owners: Vec::new(),
+            npm: Vec::new(),
         });
-        for &(pid, at) in &visible {
-            self.count(pid, at, o.record(at).size, true, o);
+        for (r, &id) in self
+            .frames
+            .last()
+            .expect("a frame")
+            .current
+            .iter()
+            .enumerate()
+        {
+            let _ = r;
+            self.rank[id as usize] = u32::MAX;
+        }
+        for (r, &id) in self.current.iter().enumerate() {
+            self.rank[id as usize] = r as u32;
+        }
+        self.version += 1;
+        let current = self.current.clone();
+        if full {
+            self.claim_all(o, &current);
+        } else {
+            for &id in current.iter().filter(|&&id| !was[id as usize]) {
+                self.claim_added(o, id);
+            }
         }
     }
 
-    pub fn applied(&mut self, o: &Overlay<'_, '_>) {
-        if std::mem::take(&mut self.dirty) {
-            let table = Table::build(self.cx, o);
-            self.switch(o, table, o.stack().len() - 1);
+    /// Claims of a package new to the list: a path it lists goes to it unless a
+    /// package before it in the list claims it.
+    fn claim_added(&mut self, o: &Overlay<'_, '_>, id: u32) {
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        claims(
+            self.cx,
+            o,
+            &self.arena[id as usize],
+            &mut self.through,
+            &mut targets,
+        );
+        let rank = self.rank[id as usize];
+        for &t in &targets {
+            let cur = self.owner[t as usize];
+            if cur == NO_OWNER || rank < self.rank[cur as usize] {
+                self.set_owner(o, t, id, true);
+            }
+        }
+        self.targets = targets;
+        if let Some(root) = self.arena[id as usize].root() {
+            let cur = self.npm.get(&root).copied();
+            if cur.is_none_or(|c| rank < self.rank[c as usize]) {
+                self.set_npm(o, root, Some(id), true);
+            }
+        }
+    }
+
+    /// Claims of every package again, from the first in the list: the paths whose
+    /// owner changes are moved.
+    fn claim_all(&mut self, o: &Overlay<'_, '_>, current: &[u32]) {
+        let n = self.owner.len();
+        let mut fresh = vec![NO_OWNER; n];
+        let mut npm: HashMap<u32, u32> = HashMap::default();
+        let mut targets = std::mem::take(&mut self.targets);
+        for &id in current {
+            targets.clear();
+            claims(
+                self.cx,
+                o,
+                &self.arena[id as usize],
+                &mut self.through,
+                &mut targets,
+            );
+            for &t in &targets {
+                if fresh[t as usize] == NO_OWNER {
+                    fresh[t as usize] = id;
+                }
+            }
+            if let Some(root) = self.arena[id as usize].root() {
+                npm.entry(root).or_insert(id);
+            }
+        }
+        self.targets = targets;
+        for pid in 0..n as u32 {
+            if fresh[pid as usize] != self.owner[pid as usize] {
+                self.set_owner(o, pid, fresh[pid as usize], true);
+            }
+        }
+        let mut roots: Vec<u32> = self.npm.keys().chain(npm.keys()).copied().collect();
+        roots.sort_unstable();
+        roots.dedup();
+        for root in roots {
+            self.set_npm(o, root, npm.get(&root).copied(), true);
         }
     }
 
@@ -279,18 +497,16 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                 }
             }
         }
-        let cur = self.current();
         let base_layers = self.in_base.iter().take_while(|&&b| b).count();
         let mut by_kind = ByKind::default();
         for (k, &v) in Kind::ALL.iter().zip(&self.by_kind) {
             *by_kind.slot(*k) = v;
         }
-        let layer_of =
-            |f: &super::owners::Found| (f.layer as usize).min(img.layers.len().saturating_sub(1));
+        let layer_of = |f: &Found| (f.layer as usize).min(img.layers.len().saturating_sub(1));
         let same_commands = |other: u32| {
             let o = &m.images()[other as usize];
-            cur.table.found.iter().all(|f| {
-                let k = layer_of(f);
+            self.current.iter().all(|&id| {
+                let k = layer_of(&self.arena[id as usize]);
                 o.layers.get(k).map(|l| (&l.created_by, &l.diff_id))
                     == img.layers.get(k).map(|l| (&l.created_by, &l.diff_id))
             })
@@ -298,8 +514,13 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         let packages: Arc<[PackageUsage]> = match &self.last {
             Some((v, other, list)) if *v == self.version && same_commands(*other) => list.clone(),
             _ => {
-                let mut order: Vec<usize> = (0..cur.table.found.len()).collect();
-                order.sort_by(|&a, &b| cur.sums[b].0.cmp(&cur.sums[a].0).then(a.cmp(&b)));
+                let mut order: Vec<u32> = self.current.clone();
+                order.sort_by(|&a, &b| {
+                    self.sums[b as usize]
+                        .0
+                        .cmp(&self.sums[a as usize].0)
+                        .then(self.rank[a as usize].cmp(&self.rank[b as usize]))
+                });
                 // One shared string per layer command, not one per package.
                 let commands: Vec<Option<Arc<str>>> = img
                     .layers
@@ -308,15 +529,15 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                     .collect();
                 order
                     .into_iter()
-                    .map(|i| {
-                        let f = &cur.table.found[i];
+                    .map(|id| {
+                        let f = &self.arena[id as usize];
                         let k = layer_of(f);
                         PackageUsage {
                             manager: f.manager,
                             name: f.name.clone(),
                             version: f.version.clone(),
-                            size: cur.sums[i].0,
-                            files: cur.sums[i].1,
+                            size: self.sums[id as usize].0,
+                            files: self.sums[id as usize].1,
                             layer: f.layer as u64,
                             created_by: commands.get(k).cloned().flatten(),
                             diff_id: img.layers[k].diff_id.clone(),
@@ -325,39 +546,48 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                     .collect()
             }
         };
-        let notes = cur.table.notes.clone();
         self.last = Some((self.version, image, packages.clone()));
-        let out = ImageAttribution {
-            base_layers: base_layers as u64,
-            by_kind,
-            packages,
-            notes,
-            buckets: self.buckets,
-        };
-        self.images.push((image, out));
+        self.images.push((
+            image,
+            ImageAttribution {
+                base_layers: base_layers as u64,
+                by_kind,
+                packages,
+                notes: self.notes.clone(),
+                buckets: self.buckets,
+            },
+        ));
     }
 
+    /// After the layer at the top was taken off: take back the claims it changed.
     pub fn left(&mut self, o: &Overlay<'_, '_>) {
         let d = o.stack().len();
+        self.dirty = false;
+        self.relink = false;
+        if self.frames.last().is_some_and(|f| f.depth == d) {
+            let mut f = self.frames.pop().expect("checked");
+            // Undo in reverse, unlogged, on the table below.
+            for (root, old) in std::mem::take(&mut f.npm).into_iter().rev() {
+                self.set_npm_unlogged(o, root, old);
+            }
+            for (pid, old) in std::mem::take(&mut f.owners).into_iter().rev() {
+                self.set_owner(o, pid, old, false);
+            }
+            for &id in &self.current {
+                self.rank[id as usize] = u32::MAX;
+            }
+            self.current = f.current;
+            for (r, &id) in self.current.iter().enumerate() {
+                self.rank[id as usize] = r as u32;
+            }
+            self.notes = f.notes;
+            self.version += 1;
+        }
         self.in_base.pop();
         self.depth_buckets.pop();
-        if self.current().depth == d {
-            // Back to the table below: move every visible file back, recounting its sums.
-            let visible: Vec<(u32, At)> = o
-                .visible()
-                .filter(|&(_, at)| o.record(at).kind == EntryKind::Regular)
-                .collect();
-            for &(pid, at) in &visible {
-                self.count(pid, at, o.record(at).size, false, o);
-            }
-            self.tables.pop();
-            self.version += 1;
-            let cur = self.tables.last_mut().expect("a table");
-            cur.sums.iter_mut().for_each(|s| *s = (0, 0));
-            for &(pid, at) in &visible {
-                self.count(pid, at, o.record(at).size, true, o);
-            }
-        }
-        self.dirty = false;
+    }
+
+    fn set_npm_unlogged(&mut self, o: &Overlay<'_, '_>, root: u32, to: Option<u32>) {
+        self.set_npm(o, root, to, false);
     }
 }
