@@ -1,0 +1,325 @@
+//! A layer kept unpacked, streamed again as the exact tar it was unpacked from: its
+//! `tar-split` file holds every byte of the tar but the contents of regular files
+//! (headers, PAX and GNU records, padding, the end-of-archive blocks and whatever
+//! follows them, verbatim), and the contents come from the layer's directory. The
+//! sha256 of the stream is the layer's diff_id, so it is verified like any layer.
+//!
+//! The format (vbatts/tar-split `storage`): a gzip stream of JSON documents, one a line,
+//! in stream order. `{"type":2,"payload":"<base64>"}` is a segment of raw tar bytes;
+//! `{"type":1,"name":"<path>","name_raw":"<base64>","size":S,"payload":"<crc64>"}` says
+//! that the next `S` bytes are the content of the layer's file `<path>` (`name_raw` when
+//! the name is not UTF-8). Whiteouts, opaque directories, modes and owners are all in
+//! the headers: overlay's character devices and xattrs are never looked at.
+//!
+//! A file whose size differs from `S`, that is missing, not a regular file, reached
+//! through a symlink, or changes size while read is an error naming it: never a wrong
+//! stream. The CRC-64 is not checked: the sha256 of the whole stream is.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use flate2::bufread::MultiGzDecoder;
+use serde::Deserialize;
+
+use super::fs::{Dir, OpenError, Root};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Where a layer's tar-split and files are, relative to the store root.
+#[derive(Debug, Clone)]
+pub(crate) struct TarSplitLayer {
+    /// The tar-split file (gzip).
+    pub(crate) tar_split: String,
+    /// The directory holding the layer's files (overlay `diff/`, vfs `dir/<id>`).
+    pub(crate) dir: String,
+    /// The length of the rebuilt stream, from the tar-split alone ([`stream_len`]).
+    pub(crate) len: u64,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    #[serde(rename = "type")]
+    ty: u8,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    name_raw: Option<String>,
+    #[serde(default)]
+    size: i64,
+    #[serde(default)]
+    payload: Option<String>,
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
+}
+
+/// The JSON lines of a tar-split file, each at most `max` bytes.
+struct Lines {
+    file: String,
+    reader: BufReader<MultiGzDecoder<BufReader<File>>>,
+    line: Vec<u8>,
+    number: u64,
+    max: usize,
+}
+
+impl Lines {
+    fn open(root: &Root, file: &str, max: usize) -> io::Result<Lines> {
+        let (f, _) = root
+            .open(file)
+            .map_err(|e| invalid(format!("{file}: {e}")))?;
+        Ok(Lines {
+            file: file.to_string(),
+            reader: BufReader::with_capacity(64 << 10, MultiGzDecoder::new(BufReader::new(f))),
+            line: Vec::new(),
+            number: 0,
+            max,
+        })
+    }
+
+    fn bad(&self, reason: impl std::fmt::Display) -> io::Error {
+        invalid(format!("{}: line {}: {reason}", self.file, self.number))
+    }
+
+    /// The next entry; `None` at the end.
+    fn next(&mut self) -> io::Result<Option<Entry>> {
+        loop {
+            self.line.clear();
+            let mut found_end = false;
+            while !found_end {
+                let buf = match self.reader.fill_buf() {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    // a damaged or truncated gzip stream: name the file
+                    Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", self.file))),
+                };
+                if buf.is_empty() {
+                    if self.line.is_empty() {
+                        return Ok(None);
+                    }
+                    break;
+                }
+                let (take, content) = match buf.iter().position(|&b| b == b'\n') {
+                    Some(i) => {
+                        found_end = true;
+                        (i + 1, i)
+                    }
+                    None => (buf.len(), buf.len()),
+                };
+                if self.line.len() + content > self.max {
+                    self.number += 1;
+                    return Err(self.bad(format!("longer than {} bytes", self.max)));
+                }
+                self.line.extend_from_slice(&buf[..content]);
+                self.reader.consume(take);
+            }
+            self.number += 1;
+            if self.line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return serde_json::from_slice(&self.line)
+                .map(Some)
+                .map_err(|e| self.bad(format!("not a tar-split entry: {e}")));
+        }
+    }
+}
+
+/// The content size and name bytes of a file entry (`None` for entries without content).
+fn file_entry(lines: &Lines, e: &Entry) -> io::Result<Option<(u64, Vec<u8>)>> {
+    let size = u64::try_from(e.size).map_err(|_| lines.bad(format!("size {}", e.size)))?;
+    let name = match (&e.name_raw, &e.name) {
+        (Some(raw), _) if !raw.is_empty() => B64
+            .decode(raw)
+            .map_err(|_| lines.bad("name_raw is not base64"))?,
+        (_, Some(n)) => n.as_bytes().to_vec(),
+        _ => return Err(lines.bad("file entry without a name")),
+    };
+    Ok((size > 0).then_some((size, name)))
+}
+
+/// The decoded length of a segment's base64 payload, without decoding it.
+fn segment_len(lines: &Lines, payload: &str) -> io::Result<u64> {
+    let b = payload.as_bytes();
+    if b.len() % 4 != 0 {
+        return Err(lines.bad("segment payload is not base64"));
+    }
+    let pad = b.iter().rev().take_while(|&&c| c == b'=').count().min(2);
+    Ok((b.len() / 4 * 3 - pad) as u64)
+}
+
+/// The length of the stream a tar-split rebuilds, read from the tar-split alone (its
+/// segments and file sizes; no layer file is opened).
+pub(crate) fn stream_len(root: &Root, tar_split: &str, max_line: usize) -> io::Result<u64> {
+    let mut lines = Lines::open(root, tar_split, max_line)?;
+    let mut total: u64 = 0;
+    while let Some(e) = lines.next()? {
+        let n = match e.ty {
+            2 => segment_len(&lines, e.payload.as_deref().unwrap_or(""))?,
+            1 => file_entry(&lines, &e)?.map_or(0, |(size, _)| size),
+            t => return Err(lines.bad(format!("unknown entry type {t}"))),
+        };
+        total = total
+            .checked_add(n)
+            .ok_or_else(|| lines.bad("stream longer than 2^64 bytes"))?;
+    }
+    Ok(total)
+}
+
+enum State {
+    Idle,
+    Segment(usize),
+    File(Box<OpenFile>),
+    Done,
+}
+
+struct OpenFile {
+    file: File,
+    path: String,
+    size: u64,
+    remaining: u64,
+}
+
+/// The rebuilt tar stream of one layer.
+pub(crate) struct Rebuild {
+    root: Arc<Root>,
+    layer: TarSplitLayer,
+    dir: Option<Dir>,
+    lines: Lines,
+    segment: Vec<u8>,
+    state: State,
+}
+
+impl Rebuild {
+    pub(crate) fn open(
+        root: Arc<Root>,
+        layer: &TarSplitLayer,
+        max_line: usize,
+    ) -> io::Result<Rebuild> {
+        let lines = Lines::open(&root, &layer.tar_split, max_line)?;
+        Ok(Rebuild {
+            root,
+            layer: layer.clone(),
+            dir: None,
+            lines,
+            segment: Vec::new(),
+            state: State::Idle,
+        })
+    }
+
+    /// A file of the layer directory that is not as the tar-split says.
+    fn file_error(&self, path: &str, what: impl std::fmt::Display) -> io::Error {
+        invalid(format!("{}/{path}: {what}", self.layer.dir))
+    }
+
+    fn open_error(&self, path: &str, e: OpenError) -> io::Error {
+        match e {
+            OpenError::NotFound => self.file_error(
+                path,
+                "missing (was the layer changed or removed while it was read?)",
+            ),
+            OpenError::Io(e) => io::Error::new(e.kind(), format!("{}/{path}: {e}", self.layer.dir)),
+            e => self.file_error(path, e),
+        }
+    }
+
+    /// Move from `Idle` to the next state that has bytes, or to `Done`.
+    fn advance(&mut self) -> io::Result<()> {
+        loop {
+            let Some(e) = self.lines.next()? else {
+                self.state = State::Done;
+                return Ok(());
+            };
+            match e.ty {
+                2 => {
+                    let payload = e.payload.as_deref().unwrap_or("");
+                    self.segment.clear();
+                    B64.decode_vec(payload, &mut self.segment)
+                        .map_err(|_| self.lines.bad("segment payload is not base64"))?;
+                    if !self.segment.is_empty() {
+                        self.state = State::Segment(0);
+                        return Ok(());
+                    }
+                }
+                1 => {
+                    let Some((size, name)) = file_entry(&self.lines, &e)? else {
+                        continue;
+                    };
+                    let path = String::from_utf8_lossy(&name).into_owned();
+                    if self.dir.is_none() {
+                        let d = self.root.dir(&self.layer.dir).map_err(|e| {
+                            invalid(format!("{}: layer directory: {e}", self.layer.dir))
+                        })?;
+                        self.dir = Some(d);
+                    }
+                    let opened = self.dir.as_mut().expect("opened above").open(&name);
+                    let (file, actual) = opened.map_err(|e| self.open_error(&path, e))?;
+                    if actual != size {
+                        return Err(self.file_error(
+                            &path,
+                            format!("{actual} bytes on disk, the tar-split says {size}"),
+                        ));
+                    }
+                    self.state = State::File(Box::new(OpenFile {
+                        file,
+                        path,
+                        size,
+                        remaining: size,
+                    }));
+                    return Ok(());
+                }
+                t => return Err(self.lines.bad(format!("unknown entry type {t}"))),
+            }
+        }
+    }
+}
+
+impl Read for Rebuild {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match &mut self.state {
+                State::Done => return Ok(0),
+                State::Idle => self.advance()?,
+                State::Segment(pos) => {
+                    let n = (self.segment.len() - *pos).min(buf.len());
+                    buf[..n].copy_from_slice(&self.segment[*pos..*pos + n]);
+                    *pos += n;
+                    if *pos == self.segment.len() {
+                        self.state = State::Idle;
+                    }
+                    return Ok(n);
+                }
+                State::File(f) => {
+                    let want = f.remaining.min(buf.len() as u64) as usize;
+                    let n = match f.file.read(&mut buf[..want]) {
+                        Ok(n) => n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => {
+                            let msg = format!("{}/{}: {e}", self.layer.dir, f.path);
+                            return Err(io::Error::new(e.kind(), msg));
+                        }
+                    };
+                    f.remaining -= n as u64;
+                    // A file that shrank (n == 0 early) or grew (bytes after its end)
+                    // while it was read changed under us.
+                    let grew = f.remaining == 0 && f.file.read(&mut [0u8; 1])? != 0;
+                    if n == 0 || grew {
+                        let (path, size) = (f.path.clone(), f.size);
+                        return Err(self.file_error(
+                            &path,
+                            format!("changed while it was read (the tar-split says {size} bytes)"),
+                        ));
+                    }
+                    if f.remaining == 0 {
+                        self.state = State::Idle;
+                    }
+                    return Ok(n);
+                }
+            }
+        }
+    }
+}
