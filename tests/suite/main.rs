@@ -13,4 +13,5 @@ mod partial;
 mod schema;
 mod short_reads;
 mod split;
+mod stores;
 mod synth;
