@@ -19,8 +19,16 @@ fn stores() -> PathBuf {
 /// (store directory, its saves directory, the format it reads as)
 const STORES: [(&str, &str, ArchiveFormat); 4] = [
     ("docker20", "docker20", ArchiveFormat::DockerStore),
-    ("docker26/containerd-root", "docker26", ArchiveFormat::ContainerdStore),
-    ("cs-overlay/root", "cs-overlay", ArchiveFormat::ContainersStorage),
+    (
+        "docker26/containerd-root",
+        "docker26",
+        ArchiveFormat::ContainerdStore,
+    ),
+    (
+        "cs-overlay/root",
+        "cs-overlay",
+        ArchiveFormat::ContainersStorage,
+    ),
     ("cs-vfs/root", "cs-vfs", ArchiveFormat::ContainersStorage),
 ];
 
@@ -79,12 +87,19 @@ fn figures(r: &Report) -> Value {
 fn each_store_gives_the_figures_of_its_saves() {
     for (dir, save_dir, format) in STORES {
         let store = report(&[path(&stores().join(dir))], Options::default());
-        assert!(store.images.len() >= 8, "{dir}: {} images", store.images.len());
+        assert!(
+            store.images.len() >= 8,
+            "{dir}: {} images",
+            store.images.len()
+        );
         for image in &store.images {
             assert_eq!(image.format, format, "{dir}");
             let s = image.store.as_ref().expect("store facts");
             assert_ne!(s.state, ImageState::Intermediate, "{dir}: not by default");
-            assert!(image.layers.iter().all(|l| l.verified && l.store_size.is_some()));
+            assert!(image
+                .layers
+                .iter()
+                .all(|l| l.verified && l.store_size.is_some()));
         }
         // `docker save` of every tagged image and of the dangling one
         let archives = report(&saves(save_dir, &["all", "dangling-"]), Options::default());
@@ -120,7 +135,10 @@ fn intermediate_images_come_with_all_and_match_their_save() {
     assert_eq!(alone.images.len(), 1);
     let keep = |r: &Report| {
         let mut v = figures(r);
-        v["images"][0].as_object_mut().unwrap().remove("base_layers");
+        v["images"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("base_layers");
         v["images"][0]["layers"].clone()
     };
     assert_eq!(keep(&alone), keep(&saved));
@@ -150,7 +168,11 @@ fn states_parents_and_sizes_are_the_daemons() {
                 .filter(|i| i.store.as_ref().unwrap().state == s)
                 .count()
         };
-        assert_eq!(ours(ImageState::Dangling), count(&|i| i["dangling"] == true), "{dir}");
+        assert_eq!(
+            ours(ImageState::Dangling),
+            count(&|i| i["dangling"] == true),
+            "{dir}"
+        );
         assert_eq!(
             ours(ImageState::Intermediate),
             count(&|i| i["intermediate"] == true),
@@ -189,7 +211,10 @@ fn stores_mix_with_archives_cache_and_partials() {
     let archive = saves("docker20", &["all"]).remove(0);
     // one run over both: each image once, from both inputs, still a store image
     let both = set(&[store.clone(), archive.clone()], Options::default());
-    assert!(both.images.iter().all(|i| i.sources.len() == 2 && i.store.is_some()));
+    assert!(both
+        .images
+        .iter()
+        .all(|i| i.sources.len() == 2 && i.store.is_some()));
     // partial results merge to the same report
     let a = set(std::slice::from_ref(&store), Options::default());
     let b = set(std::slice::from_ref(&archive), Options::default());
@@ -279,7 +304,10 @@ fn a_layer_file(store: &Path) -> (PathBuf, String) {
 }
 
 fn first_file(dir: &Path) -> Option<PathBuf> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).ok()?.map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_file() {
@@ -322,7 +350,10 @@ fn damaged_stores_give_clear_errors() {
         let at = e.location().expect("a location");
         assert!(matches!(e, Error::Malformed { .. }), "{case}: {msg}");
         assert_eq!(at.input(), path(&store), "{case}");
-        assert!(at.member().unwrap().ends_with("tar-split.json.gz"), "{case}: {msg}");
+        assert!(
+            at.member().unwrap().ends_with("tar-split.json.gz"),
+            "{case}: {msg}"
+        );
         assert_eq!(at.layer(), Some(diff_id.trim()), "{case}: {msg}");
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let want = ["missing", "bytes on disk", "symlink", "symlink"][damage];
@@ -339,13 +370,18 @@ fn damaged_metadata_gives_clear_errors() {
     let ts = std::fs::read_dir(&layers)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with(".tar-split.gz") && p.metadata().unwrap().len() > 200)
+        .find(|p| {
+            p.to_string_lossy().ends_with(".tar-split.gz") && p.metadata().unwrap().len() > 200
+        })
         .unwrap();
     let bytes = std::fs::read(&ts).unwrap();
     std::fs::write(&ts, &bytes[..bytes.len() / 2]).unwrap();
     let e = error(&store);
     let name = ts.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(e.location().unwrap().member().unwrap().ends_with(&name), "{e}");
+    assert!(
+        e.location().unwrap().member().unwrap().ends_with(&name),
+        "{e}"
+    );
 
     // a damaged meta.db
     let store = copy("docker26/containerd-root", "store-metadb");
@@ -360,7 +396,10 @@ fn damaged_metadata_gives_clear_errors() {
     assert!(format!("{e}").contains("meta.db"), "{e}");
 
     // every byte of meta.db damaged in turn: an error or a result, never a panic
-    let good = std::fs::read(stores().join("docker26/containerd-root/io.containerd.metadata.v1.bolt/meta.db")).unwrap();
+    let good = std::fs::read(
+        stores().join("docker26/containerd-root/io.containerd.metadata.v1.bolt/meta.db"),
+    )
+    .unwrap();
     for at in (0..good.len()).step_by(good.len() / 16) {
         let mut b = good.clone();
         b[at] ^= 0xa5;
@@ -375,7 +414,10 @@ fn stores_of_other_drivers_or_layouts_are_refused_clearly() {
     // a Docker data root on btrfs
     std::fs::create_dir_all(t.join("docker/image/btrfs/imagedb")).unwrap();
     let e = error(&t.join("docker"));
-    assert!(matches!(e, Error::UnknownFormat { .. }) && format!("{e}").contains("btrfs"), "{e}");
+    assert!(
+        matches!(e, Error::UnknownFormat { .. }) && format!("{e}").contains("btrfs"),
+        "{e}"
+    );
     // a data root whose images are in an outside containerd (Docker 26 with containerd)
     std::fs::create_dir_all(t.join("d26")).unwrap();
     std::fs::write(t.join("d26/engine-id"), b"x").unwrap();

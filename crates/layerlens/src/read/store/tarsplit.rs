@@ -323,3 +323,150 @@ impl Read for Rebuild {
         }
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    fn seg(bytes: &[u8]) -> String {
+        format!(
+            r#"{{"type":2,"payload":"{}","position":0}}"#,
+            B64.encode(bytes)
+        )
+    }
+
+    fn file(name: &str, size: usize) -> String {
+        let name = serde_json::to_string(name).unwrap();
+        format!(r#"{{"type":1,"name":{name},"size":{size},"payload":"AAAAAAAAAAA=","position":1}}"#)
+    }
+
+    /// A store root with `ts.gz` (these lines) and the layer directory `diff/`.
+    fn store(lines: &[String], files: &[(&str, &[u8])]) -> (tempfile::TempDir, Arc<Root>) {
+        let t = tempfile::tempdir().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for l in lines {
+            writeln!(gz, "{l}").unwrap();
+        }
+        std::fs::write(t.path().join("ts.gz"), gz.finish().unwrap()).unwrap();
+        std::fs::create_dir_all(t.path().join("diff")).unwrap();
+        for (name, bytes) in files {
+            let p = t.path().join("diff").join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        let root = Arc::new(Root::new(t.path()).unwrap());
+        (t, root)
+    }
+
+    fn rebuild(root: &Arc<Root>) -> io::Result<Vec<u8>> {
+        let layer = TarSplitLayer {
+            tar_split: "ts.gz".into(),
+            dir: "diff".into(),
+            len: 0,
+        };
+        let mut r = Rebuild::open(root.clone(), &layer, 1 << 20)?;
+        let mut out = Vec::new();
+        // odd-sized reads: every state boundary is crossed inside a read
+        let mut buf = [0u8; 7];
+        loop {
+            let n = r.read(&mut buf)?;
+            if n == 0 {
+                return Ok(out);
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    #[test]
+    fn segments_and_files_rebuild_the_stream() {
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 + 3) as u8).collect();
+        let lines = [
+            seg(b"HDR1"),
+            file("./a/big", big.len()),
+            seg(b"PAD"),
+            file("x", 3),
+            r#"{"type":1,"name":"a/","payload":null,"position":3}"#.to_string(),
+            file("empty-and-absent", 0),
+            seg(&[0u8; 1024]),
+            String::new(),
+        ];
+        let (_t, root) = store(&lines, &[("a/big", &big), ("x", b"xyz")]);
+        let mut want = b"HDR1".to_vec();
+        want.extend_from_slice(&big);
+        want.extend_from_slice(b"PADxyz");
+        want.extend_from_slice(&[0u8; 1024]);
+        assert_eq!(rebuild(&root).unwrap(), want);
+        assert_eq!(
+            stream_len(&root, "ts.gz", 1 << 20).unwrap(),
+            want.len() as u64
+        );
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_come_from_name_raw() {
+        use std::os::unix::ffi::OsStrExt;
+        let line = format!(
+            r#"{{"type":1,"name":"caf\ufffd","name_raw":"{}","size":2,"position":0}}"#,
+            B64.encode(b"caf\xe9")
+        );
+        let (t, root) = store(&[line], &[]);
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+        std::fs::write(t.path().join("diff").join(name), b"hi").unwrap();
+        assert_eq!(rebuild(&root).unwrap(), b"hi");
+    }
+
+    #[test]
+    fn a_layer_unlike_its_tar_split_is_an_error_naming_the_file() {
+        let err = |lines: &[String], files: &[(&str, &[u8])]| {
+            let (_t, root) = store(lines, files);
+            let e = rebuild(&root).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+            e.to_string()
+        };
+        let f: &[(&str, &[u8])] = &[("f", b"abc")];
+        assert!(err(&[file("f", 4)], f).contains("diff/f: 3 bytes on disk, the tar-split says 4"));
+        assert!(err(&[file("nope", 1)], f).contains("diff/nope: missing"));
+        for bad in ["/etc/passwd", "../f", "a/../../f"] {
+            assert!(err(&[file(bad, 3)], f).contains("unsafe name"), "{bad}");
+        }
+        for bad in [
+            "{",
+            r#"{"type":9}"#,
+            r#"{"type":2,"payload":"@@@@"}"#,
+            r#"{"type":1,"size":-1,"name":"f"}"#,
+            r#"{"type":1,"size":3}"#,
+        ] {
+            assert!(
+                err(&[bad.to_string()], f).contains("ts.gz: line 1"),
+                "{bad}"
+            );
+        }
+        // a symlink on the way, or as the file itself, is never followed
+        let (t, root) = store(&[file("l/secret", 6), file("s", 6)], &[]);
+        std::fs::write(t.path().join("secret"), b"secret").unwrap();
+        std::os::unix::fs::symlink("..", t.path().join("diff/l")).unwrap();
+        assert!(rebuild(&root).unwrap_err().to_string().contains("symlink"));
+        let (t, root) = store(&[file("s", 6)], &[]);
+        std::fs::write(t.path().join("secret"), b"secret").unwrap();
+        std::os::unix::fs::symlink("../secret", t.path().join("diff/s")).unwrap();
+        assert!(rebuild(&root).unwrap_err().to_string().contains("symlink"));
+        // a line longer than the limit; a truncated gzip stream
+        let (_t, root) = store(&[seg(&[1u8; 4000])], &[]);
+        let layer = TarSplitLayer {
+            tar_split: "ts.gz".into(),
+            dir: "diff".into(),
+            len: 0,
+        };
+        let mut r = Rebuild::open(root.clone(), &layer, 1000).unwrap();
+        let e = io::copy(&mut r, &mut io::sink()).unwrap_err();
+        assert!(e.to_string().contains("longer than 1000 bytes"), "{e}");
+        let (t, root) = store(&[seg(&[7u8; 5000])], &[]);
+        let gz = std::fs::read(t.path().join("ts.gz")).unwrap();
+        std::fs::write(t.path().join("ts.gz"), &gz[..gz.len() - 6]).unwrap();
+        assert!(stream_len(&root, "ts.gz", 1 << 20)
+            .unwrap_err()
+            .to_string()
+            .contains("ts.gz"));
+    }
+}
