@@ -99,9 +99,12 @@ pub(crate) struct Host {
     pub(crate) max_line: usize,
 }
 
+/// How one kind of store is opened.
+pub(crate) type Opener = fn(&str, Arc<Root>, &Options) -> Result<Store>;
+
 /// Whether a directory is an image store (by what it holds, never by its name), and
 /// which. An OCI layout (`index.json`, `oci-layout`) or an extracted archive is not.
-pub(crate) fn detect(dir: &Path) -> Option<fn(&str, Arc<Root>, &Options) -> Result<Store>> {
+pub(crate) fn detect(dir: &Path) -> Option<Opener> {
     let has = |rel: &str| dir.join(rel).exists();
     if has("index.json") || has("oci-layout") || has("manifest.json") {
         return None;
@@ -124,16 +127,11 @@ pub(crate) fn detect(dir: &Path) -> Option<fn(&str, Arc<Root>, &Options) -> Resu
             .and_then(|n| n.strip_suffix("-layers"))
             .is_some_and(|d| dir.join(format!("{d}-images")).is_dir())
     });
-    cs.then_some(containers_storage::open as fn(&str, Arc<Root>, &Options) -> Result<Store>)
+    cs.then_some(containers_storage::open as Opener)
 }
 
 /// Open a store found by [`detect`].
-pub(crate) fn open(
-    input: &str,
-    dir: &Path,
-    open: fn(&str, Arc<Root>, &Options) -> Result<Store>,
-    opts: &Options,
-) -> Result<Store> {
+pub(crate) fn open(input: &str, dir: &Path, open: Opener, opts: &Options) -> Result<Store> {
     let root = Root::new(dir).map_err(|e| io_error(Location::new(input), e))?;
     open(input, Arc::new(root), opts)
 }

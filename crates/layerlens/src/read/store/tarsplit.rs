@@ -469,4 +469,64 @@ mod tests {
             .to_string()
             .contains("ts.gz"));
     }
+
+    /// Rebuild throughput over every layer of a Docker data root (overlay2):
+    /// `LAYERLENS_BENCH_STORE=DIR cargo test --release -p layerlens --lib -- --ignored --nocapture rebuild_throughput`
+    #[test]
+    #[ignore]
+    fn rebuild_throughput() {
+        use sha2::Digest as _;
+        let dir = std::env::var("LAYERLENS_BENCH_STORE").expect("LAYERLENS_BENCH_STORE");
+        let root = Arc::new(Root::new(std::path::Path::new(&dir)).unwrap());
+        let db = "image/overlay2/layerdb/sha256";
+        let layers: Vec<TarSplitLayer> = root
+            .list(db)
+            .unwrap()
+            .into_iter()
+            .map(|(chain, _)| {
+                let cache =
+                    std::fs::read_to_string(format!("{dir}/{db}/{chain}/cache-id")).unwrap();
+                TarSplitLayer {
+                    tar_split: format!("{db}/{chain}/tar-split.json.gz"),
+                    dir: format!("overlay2/{}/diff", cache.trim()),
+                    len: 0,
+                }
+            })
+            .collect();
+        let mut buf = vec![0u8; 256 << 10];
+        for hash in [false, true] {
+            let t0 = std::time::Instant::now();
+            let mut total = 0u64;
+            for l in &layers {
+                let mut r = Rebuild::open(root.clone(), l, 64 << 20).unwrap();
+                let mut h = sha2::Sha256::new();
+                loop {
+                    let n = r.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    if hash {
+                        h.update(&buf[..n]);
+                    }
+                    total += n as u64;
+                }
+            }
+            let s = t0.elapsed().as_secs_f64();
+            eprintln!(
+                "rebuild{}: {} layers, {total} bytes in {s:.3} s = {:.2} GB/s",
+                if hash { " + sha256" } else { "" },
+                layers.len(),
+                total as f64 / s / 1e9
+            );
+        }
+        let t0 = std::time::Instant::now();
+        let total: u64 = layers
+            .iter()
+            .map(|l| stream_len(&root, &l.tar_split, 64 << 20).unwrap())
+            .sum();
+        eprintln!(
+            "stream_len of every tar-split: {total} bytes in {:.3} s",
+            t0.elapsed().as_secs_f64()
+        );
+    }
 }
