@@ -13,5 +13,6 @@ mod partial;
 mod schema;
 mod short_reads;
 mod split;
+#[cfg(unix)]
 mod stores;
 mod synth;

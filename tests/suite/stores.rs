@@ -378,10 +378,9 @@ fn damaged_metadata_gives_clear_errors() {
     std::fs::write(&ts, &bytes[..bytes.len() / 2]).unwrap();
     let e = error(&store);
     let name = ts.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(
-        e.location().unwrap().member().unwrap().ends_with(&name),
-        "{e}"
-    );
+    let at = e.location().unwrap();
+    assert!(at.member().unwrap().ends_with(&name), "{e}");
+    assert!(at.layer().is_some_and(|l| l.starts_with("sha256:")), "{e}");
 
     // a damaged meta.db
     let store = copy("docker26/containerd-root", "store-metadb");

@@ -223,7 +223,7 @@ pub(crate) fn open(input: &str, root: Arc<Root>, opts: &Options) -> Result<Store
                 "vfs" => format!("vfs/dir/{}", layer.id),
                 d => format!("{d}/{}/diff", layer.id),
             };
-            tar_splits.add(&ts, &dir);
+            tar_splits.add(&ts, &dir, &diff_id);
             specs.push(LayerSpec {
                 member: ts,
                 diff_id: Some(diff_id),

@@ -91,6 +91,12 @@ pub(crate) fn open(input: &str, root: Arc<Root>, opts: &Options) -> Result<Store
     }
     let store_dir = format!("image/{driver}");
     let mut out = Resolved::default();
+    if matches!(root.stat("containerd/daemon"), Ok(Some((Kind::Dir, _)))) {
+        out.notes.push(format!(
+            "{input}: the classic image store (image/{driver}) was read; this data root also \
+             has a containerd image store: give {input}/containerd/daemon to read that one"
+        ));
+    }
 
     // tags by image id
     let repos_rel = format!("{store_dir}/repositories.json");
@@ -176,7 +182,7 @@ pub(crate) fn open(input: &str, root: Arc<Root>, opts: &Options) -> Result<Store
                     reason: format!("layerdb says diff {}, the config {diff_id}", layer.diff_id),
                 });
             }
-            tar_splits.add(&layer.tar_split, &layer.dir);
+            tar_splits.add(&layer.tar_split, &layer.dir, diff_id);
             specs.push(LayerSpec {
                 member: layer.tar_split.clone(),
                 diff_id: Some(diff_id.clone()),

@@ -268,14 +268,16 @@ pub(crate) fn add_file(store: &mut Store, rel: &str, len: u64) {
         .insert(rel.to_string(), Member::StoreFile { len });
 }
 
-/// Layers to rebuild from tar-splits: (tar-split file, layer directory), each once.
+/// Layers to rebuild from tar-splits: (tar-split file, layer directory, diff_id), each
+/// once.
 #[derive(Default)]
-pub(crate) struct TarSplits(Vec<(String, String)>);
+pub(crate) struct TarSplits(Vec<(String, String, Digest)>);
 
 impl TarSplits {
-    pub(crate) fn add(&mut self, tar_split: &str, dir: &str) {
+    pub(crate) fn add(&mut self, tar_split: &str, dir: &str, diff_id: &Digest) {
         if !self.0.iter().any(|p| p.0 == tar_split) {
-            self.0.push((tar_split.to_string(), dir.to_string()));
+            self.0
+                .push((tar_split.to_string(), dir.to_string(), diff_id.clone()));
         }
     }
 }
@@ -291,12 +293,14 @@ pub(crate) fn finish(store: &mut Store, layers: TarSplits, resolved: Resolved) -
     let lens: Vec<Result<u64>> = layers
         .0
         .par_iter()
-        .map(|(ts, _)| {
-            tarsplit::stream_len(&host.root, ts, host.max_line)
-                .map_err(|e| Error::from_io(Location::new(&store.input).with_member(ts), e))
+        .map(|(ts, _, diff_id)| {
+            tarsplit::stream_len(&host.root, ts, host.max_line).map_err(|e| {
+                let at = Location::new(&store.input).with_member(ts);
+                Error::from_io(at.with_layer(diff_id.as_str()), e)
+            })
         })
         .collect();
-    for ((tar_split, dir), len) in layers.0.into_iter().zip(lens) {
+    for ((tar_split, dir, _), len) in layers.0.into_iter().zip(lens) {
         let len = len?;
         let member = tar_split.clone();
         let layer = tarsplit::TarSplitLayer {

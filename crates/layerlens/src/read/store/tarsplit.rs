@@ -306,7 +306,11 @@ impl Read for Rebuild {
                     f.remaining -= n as u64;
                     // A file that shrank (n == 0 early) or grew (bytes after its end)
                     // while it was read changed under us.
-                    let grew = f.remaining == 0 && f.file.read(&mut [0u8; 1])? != 0;
+                    let grew = f.remaining == 0
+                        && f.file.read(&mut [0u8; 1]).map_err(|e| {
+                            let msg = format!("{}/{}: {e}", self.layer.dir, f.path);
+                            io::Error::new(e.kind(), msg)
+                        })? != 0;
                     if n == 0 || grew {
                         let (path, size) = (f.path.clone(), f.size);
                         return Err(self.file_error(
