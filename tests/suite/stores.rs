@@ -427,7 +427,43 @@ fn stores_of_other_drivers_or_layouts_are_refused_clearly() {
     std::fs::create_dir_all(t.join("cs/zfs-layers")).unwrap();
     let e = error(&t.join("cs"));
     assert!(format!("{e}").contains("zfs"), "{e}");
+    // Docker 29 keeps containerd's root below its data root: found from the data root
+    let d29 = copy("docker26/containerd-root", "store-docker29");
+    let root = d29.parent().unwrap().join("docker");
+    std::fs::create_dir_all(root.join("containerd")).unwrap();
+    std::fs::rename(&d29, root.join("containerd/daemon")).unwrap();
+    std::fs::write(root.join("engine-id"), b"x").unwrap();
+    let inside = report(&[path(&root)], Options::default());
+    let alone = report(
+        &[path(&stores().join("docker26/containerd-root"))],
+        Options::default(),
+    );
+    assert_eq!(figures(&inside), figures(&alone));
+    assert!(inside
+        .images
+        .iter()
+        .all(|i| i.format == ArchiveFormat::ContainerdStore));
     // an OCI layout is still an OCI layout
     let oci = report(&[fixture("oci-dir")], Options::default());
     assert!(oci.images.iter().all(|i| i.format == ArchiveFormat::Oci));
+}
+
+#[test]
+fn a_docker_vfs_data_root_reads_layers_from_vfs_dir() {
+    // docker20 moved to the vfs driver's layout: image/vfs, vfs/dir/<cache-id>/
+    let root = copy("docker20", "store-docker-vfs");
+    std::fs::rename(root.join("image/overlay2"), root.join("image/vfs")).unwrap();
+    std::fs::create_dir_all(root.join("vfs/dir")).unwrap();
+    for e in std::fs::read_dir(root.join("overlay2")).unwrap() {
+        let e = e.unwrap();
+        std::fs::rename(
+            e.path().join("diff"),
+            root.join("vfs/dir").join(e.file_name()),
+        )
+        .unwrap();
+    }
+    std::fs::remove_dir_all(root.join("overlay2")).unwrap();
+    let vfs = report(&[path(&root)], Options::default());
+    let overlay2 = report(&[path(&stores().join("docker20"))], Options::default());
+    assert_eq!(figures(&vfs), figures(&overlay2));
 }
