@@ -13,7 +13,8 @@
 //! Docker writes these files by write-and-rename, so a read while the daemon runs sees
 //! whole files; an image half-registered or half-removed (a layer missing from
 //! layerdb) is skipped with a note. Docker 29 keeps its images in containerd under
-//! `containerd/daemon/`, read as a containerd root.
+//! `containerd/daemon/`, read as a containerd root when there is no `image/<driver>/`
+//! (every Docker since 1.11 has a `containerd/daemon/`, with its containers' state).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -91,12 +92,6 @@ pub(crate) fn open(input: &str, root: Arc<Root>, opts: &Options) -> Result<Store
     }
     let store_dir = format!("image/{driver}");
     let mut out = Resolved::default();
-    if matches!(root.stat("containerd/daemon"), Ok(Some((Kind::Dir, _)))) {
-        out.notes.push(format!(
-            "{input}: the classic image store (image/{driver}) was read; this data root also \
-             has a containerd image store: give {input}/containerd/daemon to read that one"
-        ));
-    }
 
     // tags by image id
     let repos_rel = format!("{store_dir}/repositories.json");
