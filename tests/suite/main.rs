@@ -12,4 +12,6 @@ mod partial;
 mod schema;
 mod short_reads;
 mod split;
+#[cfg(unix)]
+mod stores;
 mod synth;

@@ -33,6 +33,16 @@ fn output_validates_against_the_schema() {
     assert_valid(&[fixture("pre110.tar")]);
     assert_valid(&[fixture("attribution.tar")]);
     assert_valid(&[fixture("legacy-two-images.tar"), fixture("docker25.tar")]);
+    // image stores: store facts per image, store_size per layer
+    let store = |dir: &str| {
+        repo_root()
+            .join("testdata/stores")
+            .join(dir)
+            .to_string_lossy()
+            .into_owned()
+    };
+    assert_valid(&[store("docker20"), store("docker26/containerd-root")]);
+    assert_valid(&[store("cs-overlay/root")]);
     if let Some(dir) = public_dir() {
         assert_valid(&[dir
             .join("dive/.data/test-docker-image.tar")

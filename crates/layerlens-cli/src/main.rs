@@ -260,6 +260,10 @@ struct ReadArgs {
     /// (repeatable; names and defaults in docs/limits.md).
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     limits: Vec<String>,
+    /// With image stores, also analyse their intermediate images (untagged parents of
+    /// other images: the classic builder's steps), like `docker images -a`.
+    #[arg(long)]
+    all: bool,
 }
 
 impl ReadArgs {
@@ -274,6 +278,7 @@ impl ReadArgs {
             threads: self.threads,
             platform: self.platform.as_deref().map(Platform::parse).transpose()?,
             limits: parse_limits(&self.limits)?,
+            include_intermediate: self.all,
             interrupt: Some(interrupt_flag()),
             ..Options::default()
         })
@@ -341,7 +346,8 @@ enum Format {
 #[derive(clap::Args, Debug)]
 struct AnalyzeArgs {
     /// `docker save` tarballs (optionally gzip/zstd-compressed), OCI layout
-    /// directories or tarballs, or `-` for standard input.
+    /// directories or tarballs, image stores on this host (a Docker data root, a
+    /// containerd root, a containers-storage root), or `-` for standard input.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
     /// Output format.

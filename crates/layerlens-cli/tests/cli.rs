@@ -442,3 +442,42 @@ fn generate_takes_a_shape_and_an_image_count() {
     let o = run(&["generate", "--help"]);
     assert!(stdout(&o).contains("python-fleet"), "{}", stdout(&o));
 }
+
+#[test]
+fn an_image_store_is_an_input_and_all_adds_its_intermediate_images() {
+    let root = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/stores/docker20"
+    );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = run(args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let default = json(&["analyze", "--format", "json", root]);
+    let all = json(&["analyze", "--format", "json", "--all", root]);
+    let states = |v: &serde_json::Value| -> Vec<String> {
+        v["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["store"]["state"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let count = |v: &serde_json::Value, s: &str| states(v).iter().filter(|x| *x == s).count();
+    assert_eq!(
+        (count(&default, "tagged"), count(&default, "dangling")),
+        (9, 1)
+    );
+    assert_eq!(count(&default, "intermediate"), 0);
+    assert_eq!(count(&all, "intermediate"), 7);
+    assert_eq!(default["images"][0]["format"], "docker-store");
+    let notes = default["notes"].to_string();
+    assert!(
+        notes.contains("7 intermediate") && notes.contains("--all"),
+        "{notes}"
+    );
+    // the table names the store's images too
+    let o = run(&["analyze", root]);
+    assert!(o.status.success() && stdout(&o).contains("ll/app:1"));
+}

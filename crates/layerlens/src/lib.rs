@@ -71,6 +71,7 @@ pub use read::layer::{
 };
 pub use read::manifest::{ArchiveFormat, History, ImageConfig, RootFs};
 pub use read::partial::PARTIAL_SCHEMA;
+pub use read::store::{ImageState, StoreImage};
 pub use report::recommend::AttributionOptions;
 pub use report::{
     DirSize, ImageReport, LayerEntry, LayerPackage, Report, ReportOptions, SetDuplicates, Totals,

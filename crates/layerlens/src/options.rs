@@ -171,6 +171,10 @@ pub struct Options {
     /// when anything about them is off; a hit trusts content addressing, so the layer
     /// is neither re-read nor re-verified (leave the cache off to audit an archive).
     pub cache: Option<std::path::PathBuf>,
+    /// Also analyse the intermediate images an image store keeps (untagged images
+    /// that other images are built on: the classic builder's steps). Off by default:
+    /// they repeat their children's layers, and would make those look shared.
+    pub include_intermediate: bool,
 }
 
 /// Whether per-file records are kept in memory.
@@ -206,6 +210,7 @@ impl std::fmt::Debug for Options {
             .field("progress", &self.progress.is_some())
             .field("file_visitor", &self.file_visitor.is_some())
             .field("cache", &self.cache)
+            .field("include_intermediate", &self.include_intermediate)
             .finish()
     }
 }

@@ -96,6 +96,7 @@ pub(crate) fn set(images: &[(&str, Vec<Vec<Spec>>)]) -> ImageSet {
                 comment: None,
                 member: String::new(),
                 v1_id: None,
+                store_size: None,
             });
             layers.insert(l.diff_id.clone(), l);
         }
@@ -110,6 +111,7 @@ pub(crate) fn set(images: &[(&str, Vec<Vec<Spec>>)]) -> ImageSet {
             created: None,
             manifest_digest: None,
             layers: image_layers,
+            store: None,
         });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

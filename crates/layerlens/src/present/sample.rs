@@ -61,6 +61,7 @@ pub(crate) fn image(refs: &[&str], id: &str) -> ImageReport {
         by_kind: Default::default(),
         packages: Vec::new().into(),
         top_dirs: Vec::new(),
+        store: None,
     }
 }
 
@@ -85,5 +86,6 @@ pub(crate) fn layer(diff_id: &str, content_size: u64, files: u64, created_by: &s
         created_by: Some(created_by.to_string()),
         chain_id: None,
         top_packages: Vec::new(),
+        store_size: None,
     }
 }

@@ -13,6 +13,7 @@ use crate::read::cache::{self, CacheKey};
 use crate::read::layer::{self, Compression, LayerReport};
 use crate::read::manifest::{self, ArchiveFormat, ImageSpec};
 use crate::read::source::{self, Member, Store};
+use crate::read::store::{ImageState, StoreImage};
 
 /// One layer position of an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,11 @@ pub struct ImageLayer {
     pub member: String,
     /// For pre-1.10 archives, the v1 layer id.
     pub v1_id: Option<String>,
+    /// The layer's size as the image store records it: Docker's layerdb `size` (its
+    /// files' bytes, what `docker image inspect` sums), containers-storage's
+    /// `diff-size` (the uncompressed tar), containerd's blob size. Absent for archives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_size: Option<u64>,
 }
 
 /// One image of the analysed set, identified by its config digest.
@@ -63,9 +69,35 @@ pub struct Image {
     pub manifest_digest: Option<Digest>,
     /// Layers, lowest first.
     pub layers: Vec<ImageLayer>,
+    /// What the image store it was read from knows about it (absent for archives).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreImage>,
 }
 
 impl Image {
+    /// Fold in another copy of the same image (same id) found in `other.sources`:
+    /// refs united, sources in order, store facts merged; the rest stays.
+    pub(crate) fn absorb(&mut self, other: Image) {
+        let refs: BTreeSet<String> = self.refs.drain(..).chain(other.refs).collect();
+        self.refs = refs.into_iter().collect();
+        for source in other.sources {
+            if !self.sources.contains(&source) {
+                self.sources.push(source);
+            }
+        }
+        let has_refs = !self.refs.is_empty();
+        match (&mut self.store, other.store) {
+            (Some(mine), Some(theirs)) => mine.absorb(theirs, has_refs),
+            (mine @ None, Some(theirs)) => *mine = Some(theirs),
+            _ => {}
+        }
+        if let Some(s) = &mut self.store {
+            if has_refs {
+                s.state = ImageState::Tagged;
+            }
+        }
+    }
+
     /// The name to show: the first ref, or the short id when untagged.
     pub fn name(&self) -> String {
         self.refs
@@ -306,14 +338,7 @@ impl Analyzer {
                 let image =
                     self.assemble(si, store, &spec, &mut by_key, &analysed_from, &mut layers)?;
                 match images.get_mut(&image.id) {
-                    Some(existing) => {
-                        let refs: BTreeSet<String> =
-                            existing.refs.drain(..).chain(image.refs).collect();
-                        existing.refs = refs.into_iter().collect();
-                        if !existing.sources.contains(&store.input) {
-                            existing.sources.push(store.input.clone());
-                        }
-                    }
+                    Some(existing) => existing.absorb(image),
                     None => {
                         images.insert(image.id.clone(), image);
                     }
@@ -452,6 +477,7 @@ impl Analyzer {
                 comment,
                 member: l.member.clone(),
                 v1_id: l.v1.as_ref().map(|(id, _)| id.clone()),
+                store_size: l.store_size,
             });
         }
         Ok(Image {
@@ -465,6 +491,7 @@ impl Analyzer {
             created: spec.config.created.clone(),
             manifest_digest: spec.manifest_digest.clone(),
             layers: out_layers,
+            store: spec.store.clone(),
         })
     }
 }

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Digest;
 use crate::error::{DigestSubject, Error, Location, Result};
 use crate::options::{Options, Platform};
-use crate::read::source::Store;
+use crate::read::source::{Backing, Store};
+use crate::read::store::StoreImage;
 
 /// The archive layout an image was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,6 +29,12 @@ pub enum ArchiveFormat {
     Oci,
     /// `docker save` from before Docker 1.10: v1 json chains, no configs, no diff_ids.
     DockerV1,
+    /// A Docker data root (`/var/lib/docker`, overlay2 or vfs), read in place.
+    DockerStore,
+    /// A containerd root (`/var/lib/containerd`; Docker's containerd image store).
+    ContainerdStore,
+    /// A containers-storage graph root (podman, buildah, CRI-O), overlay or vfs.
+    ContainersStorage,
 }
 
 /// An image config, as far as layerlens needs it.
@@ -164,6 +171,8 @@ pub(crate) struct LayerSpec {
     pub(crate) media_type: Option<String>,
     /// For pre-1.10 layers, the v1 id and command.
     pub(crate) v1: Option<(String, Option<String>)>,
+    /// The layer's size as an image store records it.
+    pub(crate) store_size: Option<u64>,
 }
 
 /// One image, as the metadata describes it.
@@ -175,10 +184,12 @@ pub(crate) struct ImageSpec {
     pub(crate) format: ArchiveFormat,
     pub(crate) layers: Vec<LayerSpec>,
     pub(crate) manifest_digest: Option<Digest>,
+    /// What an image store knows about it (absent for archives).
+    pub(crate) store: Option<StoreImage>,
 }
 
 /// What the metadata of one input says.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Resolved {
     pub(crate) images: Vec<ImageSpec>,
     pub(crate) notes: Vec<String>,
@@ -213,6 +224,10 @@ fn digest_in_name(member: &str) -> Option<Digest> {
 
 /// Read the metadata of a store and list its images.
 pub(crate) fn resolve(store: &Store, opts: &Options) -> Result<Resolved> {
+    if let Backing::Host(host) = &store.backing {
+        // an image store read its metadata when it was opened
+        return Ok(host.resolved.clone());
+    }
     let mut out = Resolved::default();
     // A member that is a dangling or looping link is still there: reading it says
     // which link is broken, instead of "not an image archive".
@@ -268,7 +283,7 @@ pub(crate) fn resolve(store: &Store, opts: &Options) -> Result<Resolved> {
 }
 
 /// Read and check a config: its sha256 must match what names it.
-fn read_config(
+pub(crate) fn read_config(
     store: &Store,
     member: &str,
     promised: Option<&Digest>,
@@ -291,7 +306,7 @@ fn read_config(
     Ok((found, config))
 }
 
-fn diff_ids(config: &ImageConfig, at: &Location) -> Result<Vec<Digest>> {
+pub(crate) fn diff_ids(config: &ImageConfig, at: &Location) -> Result<Vec<Digest>> {
     let ids = config
         .rootfs
         .as_ref()
@@ -310,7 +325,7 @@ fn diff_ids(config: &ImageConfig, at: &Location) -> Result<Vec<Digest>> {
         .collect()
 }
 
-fn platform_ok(filter: &Option<Platform>, config: &ImageConfig) -> bool {
+pub(crate) fn platform_ok(filter: &Option<Platform>, config: &ImageConfig) -> bool {
     filter.as_ref().is_none_or(|p| {
         p.matches(
             config.os.as_deref().unwrap_or(""),
@@ -391,6 +406,7 @@ fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) ->
                 stored_size: None,
                 media_type: None,
                 v1: None,
+                store_size: None,
             });
         }
         out.images.push(ImageSpec {
@@ -400,17 +416,24 @@ fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) ->
             format: ArchiveFormat::DockerArchive,
             layers,
             manifest_digest: None,
+            store: None,
         });
     }
     Ok(())
 }
 
-fn blob_member(d: &Descriptor, at: &Location) -> Result<(Digest, String)> {
+/// The member holding the blob a descriptor names: `blobs/<alg>/<hex>`, below the
+/// content directory of an image store.
+fn blob_member(store: &Store, d: &Descriptor, at: &Location) -> Result<(Digest, String)> {
     let digest = Digest::parse(&d.digest).ok_or_else(|| Error::Malformed {
         at: at.clone(),
         reason: format!("descriptor digest {:?} is not a digest", d.digest),
     })?;
-    let member = format!("blobs/{}/{}", digest.algorithm(), digest.encoded());
+    let dir = match &store.backing {
+        Backing::Host(host) => host.blob_dir.as_str(),
+        _ => "",
+    };
+    let member = format!("{dir}blobs/{}/{}", digest.algorithm(), digest.encoded());
     Ok((digest, member))
 }
 
@@ -422,7 +445,7 @@ fn read_blob(
     at: &Location,
     opts: &Options,
 ) -> Result<(Digest, String, Vec<u8>)> {
-    let (digest, member) = blob_member(d, at)?;
+    let (digest, member) = blob_member(store, d, at)?;
     let bytes = store
         .read_small(&member, opts.limits.max_json_bytes)
         .map_err(|e| e.within(at))?;
@@ -527,6 +550,33 @@ fn resolve_oci(
     Ok(())
 }
 
+/// The images an image store's name points to (a manifest, or an index walked as in an
+/// OCI layout), appended to `out` with these refs. `at` names where the name was read.
+pub(crate) fn walk_target(
+    store: &Store,
+    opts: &Options,
+    format: ArchiveFormat,
+    (digest, media_type, size): (&str, &str, i64),
+    refs: &[String],
+    at: &Location,
+    out: &mut Resolved,
+) -> Result<()> {
+    let d = Descriptor {
+        media_type: Some(media_type.to_string()).filter(|m| !m.is_empty()),
+        digest: digest.to_string(),
+        size: Some(size),
+        annotations: None,
+        platform: None,
+    };
+    let mut walk = OciWalk {
+        store,
+        opts,
+        format,
+        visits: 0,
+    };
+    walk.descriptor(&d, refs, &[], true, at, out)
+}
+
 impl OciWalk<'_> {
     fn descriptor(
         &mut self,
@@ -546,7 +596,7 @@ impl OciWalk<'_> {
                 max: self.opts.limits.max_index_depth as u64,
             });
         }
-        let (digest, member) = blob_member(d, parent)?;
+        let (digest, member) = blob_member(self.store, d, parent)?;
         if let Some(kind) = d
             .annotations
             .as_ref()
@@ -651,7 +701,7 @@ impl OciWalk<'_> {
             ));
             return Ok(());
         }
-        let (config_digest, config_member) = blob_member(&config_desc, &at)?;
+        let (config_digest, config_member) = blob_member(self.store, &config_desc, &at)?;
         if !self.store.contains(&config_member) {
             return Err(Error::MissingMember {
                 at,
@@ -706,7 +756,16 @@ impl OciWalk<'_> {
                 .clone()
                 .with_image(&image_name)
                 .with_layer(diff_id.as_str());
-            let (stored, member) = blob_member(l, &lat)?;
+            let (stored, member) = blob_member(self.store, l, &lat)?;
+            if !self.store.contains(&member) && matches!(self.store.backing, Backing::Host(_)) {
+                // containerd discards layer blobs once unpacked (discard_unpacked_layers):
+                // the bytes are only in a snapshot, which is not read
+                out.notes.push(format!(
+                    "{input}: {image_name}: layer blob {stored} is not in the content store \
+                     (discarded after unpacking?); image skipped"
+                ));
+                return Ok(());
+            }
             let (resolved, _) = self.store.resolve(&member).map_err(|e| e.within(&lat))?;
             specs.push(LayerSpec {
                 member: resolved,
@@ -715,6 +774,7 @@ impl OciWalk<'_> {
                 stored_size: l.size.map(|s| s.max(0) as u64),
                 media_type: l.media_type.clone(),
                 v1: None,
+                store_size: None,
             });
         }
         out.images.push(ImageSpec {
@@ -724,6 +784,7 @@ impl OciWalk<'_> {
             format: self.format,
             layers: specs,
             manifest_digest: Some(digest),
+            store: None,
         });
         Ok(())
     }
@@ -806,9 +867,11 @@ fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
                     stored_size: None,
                     media_type: None,
                     v1: Some((v1id, cmd)),
+                    store_size: None,
                 })
                 .collect(),
             manifest_digest: None,
+            store: None,
         });
     }
     Ok(())

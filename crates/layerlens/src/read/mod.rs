@@ -5,7 +5,8 @@
 //! OCI layouts), and every distinct layer analysed once ([`layer`]: decompress by magic,
 //! sha256 the stream, walk the tar, record every entry), in parallel, largest first
 //! ([`analyzer`]). Layer results can be cached ([`cache`]) and whole sets written out
-//! and merged ([`partial`]).
+//! and merged ([`partial`]). Image stores on a host are inputs like archives
+//! ([`store`]): their members are configs, blobs and layers rebuilt from tar-splits.
 
 pub(crate) mod analyzer;
 pub(crate) mod cache;
@@ -13,3 +14,4 @@ pub(crate) mod layer;
 pub(crate) mod manifest;
 pub(crate) mod partial;
 pub(crate) mod source;
+pub(crate) mod store;

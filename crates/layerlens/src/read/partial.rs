@@ -19,7 +19,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -89,7 +89,8 @@ impl ImageSet {
     /// Merge sets analysed separately, in input order, into the set one run over all
     /// their inputs would give: inputs and notes in order; images by id (refs united,
     /// sources in order of appearance, everything else from the first set that has the
-    /// image); layers by diff_id, the first set's report kept.
+    /// image; an image store's facts merged); layers by diff_id, the first set's report
+    /// kept.
     pub fn merge<I: IntoIterator<Item = ImageSet>>(parts: I) -> ImageSet {
         let mut images: BTreeMap<crate::Digest, Image> = BTreeMap::new();
         let mut layers = BTreeMap::new();
@@ -103,16 +104,7 @@ impl ImageSet {
             }
             for image in part.images {
                 match images.get_mut(&image.id) {
-                    Some(existing) => {
-                        let refs: BTreeSet<String> =
-                            existing.refs.drain(..).chain(image.refs).collect();
-                        existing.refs = refs.into_iter().collect();
-                        for source in image.sources {
-                            if !existing.sources.contains(&source) {
-                                existing.sources.push(source);
-                            }
-                        }
-                    }
+                    Some(existing) => existing.absorb(image),
                     None => {
                         images.insert(image.id.clone(), image);
                     }

@@ -3,7 +3,8 @@
 //!
 //! Every archive shape only has to answer two questions: which members hold which
 //! bytes, and which of them are the metadata. A [`Store`] answers both for any input,
-//! so the metadata readers (`manifest.rs`) never care where the bytes live.
+//! so the metadata readers (`manifest.rs`) never care where the bytes live. An image
+//! store on the host (`store/`) is a directory told apart by what it holds.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use crate::error::{Error, Location, Result};
 use crate::options::Options;
 use crate::read::layer::{self, Compression, LayerReport};
+use crate::read::store::{self, tarsplit::TarSplitLayer, Host};
 
 /// What one member of an input is.
 #[derive(Debug, Clone)]
@@ -31,6 +33,10 @@ pub(crate) enum Member {
     /// A blob that streamed past and is neither JSON nor a layer; only its size and
     /// digest are known.
     Opaque { len: u64 },
+    /// A file of an image store on the host, at its member path below the store root.
+    StoreFile { len: u64 },
+    /// A layer an image store keeps unpacked, rebuilt from its tar-split.
+    TarSplit(Arc<TarSplitLayer>),
 }
 
 /// How an input is read.
@@ -42,6 +48,8 @@ pub(crate) enum Backing {
     Dir,
     /// A single pass that has already happened (stdin, compressed archives).
     Streamed,
+    /// An image store on the host (Docker, containerd, containers-storage), read in place.
+    Host(Arc<Host>),
 }
 
 /// One input: its name, how it is read and its members.
@@ -101,7 +109,7 @@ impl Store {
         };
         match member {
             Member::Buffered(bytes) => Ok(bytes.as_ref().clone()),
-            Member::Range { len, .. } | Member::File { len, .. } => {
+            Member::Range { len, .. } | Member::File { len, .. } | Member::StoreFile { len } => {
                 too_big(*len)?;
                 let mut out = Vec::with_capacity(*len as usize);
                 self.open(&resolved)?
@@ -109,10 +117,12 @@ impl Store {
                     .map_err(|e| Error::from_io(at.clone(), e))?;
                 Ok(out)
             }
-            Member::Analyzed(_) | Member::Opaque { .. } => Err(Error::Malformed {
-                at,
-                reason: "expected a JSON document, found a binary blob".into(),
-            }),
+            Member::Analyzed(_) | Member::Opaque { .. } | Member::TarSplit(_) => {
+                Err(Error::Malformed {
+                    at,
+                    reason: "expected a JSON document, found a binary blob".into(),
+                })
+            }
             Member::Link(_) => unreachable!("resolve follows links"),
         }
     }
@@ -131,6 +141,19 @@ impl Store {
                 Ok(Box::new(f))
             }
             (Member::Buffered(bytes), _) => Ok(Box::new(io::Cursor::new(bytes.as_ref().clone()))),
+            (Member::StoreFile { .. }, Backing::Host(host)) => {
+                let (f, _) = host
+                    .root
+                    .open(&resolved)
+                    .map_err(|e| Error::from_io(self.at(&resolved), e.into_io()))?;
+                Ok(Box::new(f))
+            }
+            (Member::TarSplit(layer), Backing::Host(host)) => {
+                let stream =
+                    store::tarsplit::Rebuild::open(host.root.clone(), layer, host.max_line)
+                        .map_err(|e| Error::from_io(self.at(&resolved), e))?;
+                Ok(Box::new(stream))
+            }
             _ => Err(Error::Malformed {
                 at: self.at(&resolved),
                 reason: "member cannot be re-read from a streamed input".into(),
@@ -142,9 +165,11 @@ impl Store {
     pub(crate) fn len(&self, path: &str) -> Result<u64> {
         let (_, member) = self.resolve(path)?;
         Ok(match member {
-            Member::Range { len, .. } | Member::File { len, .. } | Member::Opaque { len, .. } => {
-                *len
-            }
+            Member::Range { len, .. }
+            | Member::File { len, .. }
+            | Member::Opaque { len, .. }
+            | Member::StoreFile { len } => *len,
+            Member::TarSplit(layer) => layer.len,
             Member::Buffered(b) => b.len() as u64,
             Member::Analyzed(r) => match r.as_ref() {
                 Ok(rep) => rep.stored_size,
@@ -164,7 +189,8 @@ impl Store {
                 .as_ref()
                 .as_ref()
                 .map_or(Compression::None, |r| r.compression)),
-            Member::Opaque { .. } => Ok(Compression::None),
+            // a rebuilt layer is the uncompressed tar
+            Member::Opaque { .. } | Member::TarSplit(_) => Ok(Compression::None),
             _ => {
                 let mut head = [0u8; 4];
                 let mut reader = self.open(&resolved)?;
@@ -236,6 +262,9 @@ pub(crate) fn open_input(input: &str, opts: &Options) -> Result<Store> {
     let path = Path::new(input);
     let meta = std::fs::metadata(path).map_err(|e| Error::io(at.clone(), e))?;
     if meta.is_dir() {
+        if let Some(kind) = store::detect(path) {
+            return store::open(input, path, kind, opts);
+        }
         return scan_dir(input, path, opts);
     }
     let mut file = File::open(path).map_err(|e| Error::io(at.clone(), e))?;

@@ -427,6 +427,7 @@ fn image_report(
             created_by: il.created_by.clone(),
             chain_id: Some(n.chain_id.clone()),
             top_packages: Vec::new(),
+            store_size: il.store_size,
         });
     }
     let w = tree.top(i).and_then(|t| waste[t as usize].as_ref());
@@ -527,6 +528,7 @@ fn image_report(
         by_kind,
         packages: a.packages,
         top_dirs,
+        store: img.store.clone(),
     }
 }
 

@@ -189,6 +189,10 @@ pub struct ImageReport {
     /// absent from the JSON) otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_dirs: Vec<DirSize>,
+    /// What the image store it was read from knows: tagged, dangling or intermediate,
+    /// its parent, its containerd namespaces. Absent for archives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<crate::StoreImage>,
 }
 
 /// The bytes of the final filesystem under one directory.
@@ -246,6 +250,10 @@ pub struct LayerEntry {
     /// filesystem (at most [`TOP_N`], by size); empty without package databases.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_packages: Vec<LayerPackage>,
+    /// The layer's size as the image store records it (Docker's layerdb `size`,
+    /// containers-storage's `diff-size`, containerd's blob size). Absent for archives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_size: Option<u64>,
 }
 
 /// A package a layer added, as listed under that layer.
