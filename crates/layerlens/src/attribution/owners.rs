@@ -21,20 +21,46 @@ use crate::read::layer::{split_parent, EntryKind};
 /// No owner.
 pub(crate) const NO_OWNER: u32 = u32::MAX;
 
-/// The paths a package lists, with their numbers when they are numbered literally.
+/// The paths a package lists: by number when the set numbers them as listed (most),
+/// as text otherwise (to resolve through symlinked directories).
+#[derive(Debug, Default)]
+pub(crate) struct Listed(Vec<ListedPath>);
+
 #[derive(Debug)]
-pub(crate) struct Listed {
-    pub paths: Vec<String>,
-    pub literal: Vec<u32>,
+enum ListedPath {
+    Numbered(u32),
+    Text(Box<str>),
 }
 
 impl Listed {
     fn new(m: &SetModel<'_>, paths: Vec<String>) -> Arc<Listed> {
-        let literal = paths
-            .iter()
-            .map(|p| m.paths().find(p).unwrap_or(NO_PATH))
-            .collect();
-        Arc::new(Listed { paths, literal })
+        let mut l = Listed::default();
+        for p in paths {
+            l.push(m, p);
+        }
+        Arc::new(l)
+    }
+
+    fn push(&mut self, m: &SetModel<'_>, path: String) {
+        self.0.push(match m.paths().find(&path) {
+            Some(pid) => ListedPath::Numbered(pid),
+            None => ListedPath::Text(path.into()),
+        });
+    }
+
+    /// `base/rel`, looked up without building the string when it is plain.
+    fn push_joined(&mut self, m: &SetModel<'_>, base: &str, rel: &str) {
+        if packages::is_plain(rel) {
+            if let Some(pid) = m.paths().find_joined(base, rel) {
+                self.0.push(ListedPath::Numbered(pid));
+                return;
+            }
+        }
+        self.push(m, packages::join(base, rel));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -70,17 +96,14 @@ fn is_status(path: &str) -> bool {
     path == "var/lib/dpkg/status" || split_parent(path).0 == "var/lib/dpkg/status.d"
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
 }
 
 impl<'m, 'a> Context<'m, 'a> {
     pub fn new(m: &'m SetModel<'a>) -> Self {
         let n = m.paths().len() as u32;
-        let class: Vec<u8> = (0..n)
-            .into_par_iter()
-            .map(|p| rules::path_class(m.paths().path(p)))
-            .collect();
+        let class = rules::classes(m.paths());
         let npm_root: Vec<u32> = (0..n)
             .into_par_iter()
             .map(|p| {
@@ -116,7 +139,7 @@ impl<'m, 'a> Context<'m, 'a> {
             })
             .collect();
         let status = m.layers().iter().map(|_| OnceLock::new()).collect();
-        Context {
+        let cx = Context {
             m,
             class,
             npm_root,
@@ -124,7 +147,23 @@ impl<'m, 'a> Context<'m, 'a> {
             captured,
             parsed,
             status,
-        }
+        };
+        // Every captured metadata file parsed now, on every core, rather than one at a
+        // time when the walk first needs it.
+        let work: Vec<(u32, usize, u32)> = cx
+            .captured
+            .iter()
+            .enumerate()
+            .flat_map(|(l, caps)| {
+                caps.iter().filter_map(move |(path, &i)| {
+                    m.paths().find(path).map(|pid| (l as u32, i, pid))
+                })
+            })
+            .collect();
+        work.par_iter().for_each(|&(l, i, pid)| {
+            cx.parse(l, i, pid);
+        });
+        cx
     }
 
     fn bytes(&self, layer: u32, index: usize) -> &'a [u8] {
@@ -152,7 +191,20 @@ impl<'m, 'a> Context<'m, 'a> {
             if is_status(path) {
                 Parsed::Status(packages::parse_dpkg_status(&text(b)))
             } else if path.starts_with("var/lib/dpkg/info/") {
-                Parsed::List(Listed::new(self.m, packages::parse_dpkg_list(&text(b))))
+                // Absolute paths, one a line: most are plain once the `/` is dropped.
+                let mut l = Listed::default();
+                for line in text(b).lines() {
+                    let rel = line.trim_start_matches('/');
+                    if packages::is_plain(rel) {
+                        l.push_joined(self.m, "", rel);
+                    } else {
+                        let p = crate::read::layer::normalize_path(line.as_bytes());
+                        if !p.is_empty() {
+                            l.push(self.m, p);
+                        }
+                    }
+                }
+                Parsed::List(Arc::new(l))
             } else if path == "lib/apk/db/installed" {
                 Parsed::Apk(
                     packages::parse_apk_installed(&text(b))
@@ -163,12 +215,25 @@ impl<'m, 'a> Context<'m, 'a> {
                         })
                         .collect(),
                 )
-            } else if base == "RECORD" || base == "installed-files.txt" {
-                let mut p = if base == "RECORD" {
-                    packages::parse_record(path, &text(b))
-                } else {
-                    packages::parse_installed_files(path, &text(b))
+            } else if base == "RECORD" {
+                let t = text(b);
+                let (dist_info, _) = split_parent(path);
+                let (site, dir_name) = split_parent(dist_info);
+                let (name, version) = packages::python_dist_name(dir_name);
+                let mut l = Listed::default();
+                for rel in packages::record_paths(&t) {
+                    l.push_joined(self.m, site, &rel);
+                }
+                let p = Package {
+                    manager: Manager::Python,
+                    name,
+                    version,
+                    files: Vec::new(),
+                    root: None,
                 };
+                Parsed::Python(p, Arc::new(l))
+            } else if base == "installed-files.txt" {
+                let mut p = packages::parse_installed_files(path, &text(b));
                 let l = Listed::new(self.m, std::mem::take(&mut p.files));
                 Parsed::Python(p, l)
             } else if base == "package.json" {
@@ -223,7 +288,7 @@ impl Found {
 
     /// Whether it lists files.
     pub fn lists_files(&self) -> bool {
-        self.files.as_ref().is_some_and(|l| !l.paths.is_empty())
+        self.files.as_ref().is_some_and(|l| !l.is_empty())
     }
 
     /// Its identity across tables: manager, name, version, npm root, layer, and which
@@ -519,7 +584,11 @@ pub(crate) fn claims(
             p = paths.parent(p);
         }
     };
-    for (path, &literal) in listed.paths.iter().zip(&listed.literal) {
+    for entry in &listed.0 {
+        let (path, literal) = match entry {
+            ListedPath::Numbered(pid) => (paths.path(*pid), *pid),
+            ListedPath::Text(t) => (&**t, NO_PATH),
+        };
         let target =
             if literal != NO_PATH && (o.get(literal).is_some() || !through_symlink(literal)) {
                 Some(literal)

@@ -5,7 +5,58 @@
 
 use super::packages::Manager;
 use super::Kind;
+use crate::model::paths::{PathIndex, NO_PATH};
 use crate::read::layer::split_parent;
+
+/// Cache directories (rule 1), as path prefixes.
+const CACHE_PREFIXES: &[&str] = &[
+    "var/lib/apt/lists/",
+    "var/cache/apt/",
+    "var/cache/apk/",
+    "var/cache/yum/",
+    "var/cache/dnf/",
+    "tmp/",
+    "var/tmp/",
+    "var/log/",
+];
+/// Cache directories anywhere: `.cache/`, `.npm/`, `__pycache__/`, `.yarn/cache/`,
+/// `pkg/mod/cache/`, `.pnpm-store/`.
+const CACHE_RUNS: &[&[&str]] = &[
+    &[".cache"],
+    &[".npm"],
+    &["__pycache__"],
+    &[".yarn", "cache"],
+    &["pkg", "mod", "cache"],
+    &[".pnpm-store"],
+];
+/// Documentation (rule 2): under one of these roots, one of these directories.
+const DOC_ROOTS: &[&str] = &["usr/share/", "usr/local/share/"];
+const DOC_DIRS: &[&str] = &["doc/", "man/", "info/", "locale/", "gtk-doc/", "help/"];
+/// Toolchain directories (rule 3).
+const TOOLCHAIN_PREFIXES: &[&str] = &[
+    "usr/include/",
+    "usr/local/include/",
+    "usr/lib/gcc/",
+    "usr/libexec/gcc/",
+    "usr/local/go/",
+];
+/// Package databases (rule 4).
+const PACKAGE_DB_PREFIXES: &[&str] = &[
+    "var/lib/dpkg/",
+    "lib/apk/db/",
+    "var/lib/rpm/",
+    "usr/lib/sysimage/rpm/",
+];
+const RPM_PREFIXES: &[&str] = &["var/lib/rpm/", "usr/lib/sysimage/rpm/"];
+/// Language dependencies anywhere (rule 5): `site-packages/`, `dist-packages/`,
+/// `node_modules/`, `gems/`, `go/pkg/mod/`.
+const LANGUAGE_RUNS: &[&[&str]] = &[
+    &["site-packages"],
+    &["dist-packages"],
+    &["node_modules"],
+    &["gems"],
+    &["go", "pkg", "mod"],
+];
 
 fn has_prefix(path: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|p| path.starts_with(p))
@@ -48,35 +99,14 @@ fn has_dir_run(path: &str, runs: &[&[&str]]) -> bool {
 
 /// Whether a path is a cache (rule 1).
 pub fn is_cache(path: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "var/lib/apt/lists/",
-        "var/cache/apt/",
-        "var/cache/apk/",
-        "var/cache/yum/",
-        "var/cache/dnf/",
-        "tmp/",
-        "var/tmp/",
-        "var/log/",
-    ];
-    // Directories anywhere: `.cache/`, `.npm/`, `__pycache__/`, `.yarn/cache/`,
-    // `pkg/mod/cache/`, `.pnpm-store/`.
-    const RUNS: &[&[&str]] = &[
-        &[".cache"],
-        &[".npm"],
-        &["__pycache__"],
-        &[".yarn", "cache"],
-        &["pkg", "mod", "cache"],
-        &[".pnpm-store"],
-    ];
-    has_prefix(path, PREFIXES) || path.ends_with(".pyc") || has_dir_run(path, RUNS)
+    has_prefix(path, CACHE_PREFIXES) || path.ends_with(".pyc") || has_dir_run(path, CACHE_RUNS)
 }
 
 /// Whether a path is documentation (rule 2).
 pub fn is_doc(path: &str) -> bool {
-    const DIRS: &[&str] = &["doc/", "man/", "info/", "locale/", "gtk-doc/", "help/"];
-    ["usr/share/", "usr/local/share/"].iter().any(|root| {
+    DOC_ROOTS.iter().any(|root| {
         path.strip_prefix(root)
-            .is_some_and(|rest| DIRS.iter().any(|d| rest.starts_with(d)))
+            .is_some_and(|rest| DOC_DIRS.iter().any(|d| rest.starts_with(d)))
     })
 }
 
@@ -107,41 +137,21 @@ pub fn is_toolchain_package(name: &str) -> bool {
 /// Whether a path is part of a toolchain by itself (rule 3, path part): headers,
 /// static libraries, gcc's private directories, the Go distribution.
 pub fn is_toolchain_path(path: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "usr/include/",
-        "usr/local/include/",
-        "usr/lib/gcc/",
-        "usr/libexec/gcc/",
-        "usr/local/go/",
-    ];
-    has_prefix(path, PREFIXES) || (path.ends_with(".a") && !split_parent(path).1.eq(".a"))
+    has_prefix(path, TOOLCHAIN_PREFIXES) || is_static_library(path)
+}
+
+fn is_static_library(path: &str) -> bool {
+    path.ends_with(".a") && !split_parent(path).1.eq(".a")
 }
 
 /// Whether a path is a package database (rule 4, path part).
 pub fn is_package_db(path: &str) -> bool {
-    has_prefix(
-        path,
-        &[
-            "var/lib/dpkg/",
-            "lib/apk/db/",
-            "var/lib/rpm/",
-            "usr/lib/sysimage/rpm/",
-        ],
-    )
+    has_prefix(path, PACKAGE_DB_PREFIXES)
 }
 
 /// Whether a path is a language dependency by itself (rule 5, path part).
 pub fn is_language_dep_path(path: &str) -> bool {
-    // Directories anywhere: `site-packages/`, `dist-packages/`, `node_modules/`,
-    // `gems/`, `go/pkg/mod/`.
-    const RUNS: &[&[&str]] = &[
-        &["site-packages"],
-        &["dist-packages"],
-        &["node_modules"],
-        &["gems"],
-        &["go", "pkg", "mod"],
-    ];
-    path.ends_with(".jar") || has_dir_run(path, RUNS)
+    path.ends_with(".jar") || has_dir_run(path, LANGUAGE_RUNS)
 }
 
 /// The kind of a regular file of the final filesystem.
@@ -174,16 +184,110 @@ pub(crate) fn path_class(path: &str) -> u8 {
         (is_package_db(path), PACKAGE_DB),
         (is_language_dep_path(path), LANGUAGE_PATH),
         (crate::read::layer::is_package_metadata(path), METADATA),
-        (
-            path.starts_with("var/lib/rpm/") || path.starts_with("usr/lib/sysimage/rpm/"),
-            RPM,
-        ),
+        (has_prefix(path, RPM_PREFIXES), RPM),
     ] {
         if yes {
             c |= bit;
         }
     }
     c
+}
+
+/// Whether directory `dir` (no trailing `/`) is one of `prefixes` (given with one).
+fn is_prefix_dir(dir: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| p.strip_suffix('/') == Some(dir))
+}
+
+/// Whether directory `dir` ends with the components of one of `runs`.
+fn ends_with_run(dir: &str, runs: &[&[&str]]) -> bool {
+    runs.iter().any(|run| {
+        let mut rest = dir;
+        for (i, c) in run.iter().rev().enumerate() {
+            let Some(r) = rest.strip_suffix(c) else {
+                return false;
+            };
+            if i + 1 == run.len() {
+                return r.is_empty() || r.ends_with('/');
+            }
+            let Some(r) = r.strip_suffix('/') else {
+                return false;
+            };
+            rest = r;
+        }
+        true
+    })
+}
+
+/// The rule bits a directory gives every path under it, by itself (its ancestors'
+/// are added by [`classes`]).
+fn dir_bits(dir: &str) -> u8 {
+    let mut c = 0;
+    if is_prefix_dir(dir, CACHE_PREFIXES) || ends_with_run(dir, CACHE_RUNS) {
+        c |= CACHE;
+    }
+    if DOC_ROOTS.iter().any(|root| {
+        dir.strip_prefix(root)
+            .is_some_and(|rest| DOC_DIRS.iter().any(|d| d.strip_suffix('/') == Some(rest)))
+    }) {
+        c |= DOC;
+    }
+    if is_prefix_dir(dir, TOOLCHAIN_PREFIXES) {
+        c |= TOOLCHAIN_PATH;
+    }
+    if is_prefix_dir(dir, PACKAGE_DB_PREFIXES) {
+        c |= PACKAGE_DB;
+    }
+    if is_prefix_dir(dir, RPM_PREFIXES) {
+        c |= RPM;
+    }
+    if ends_with_run(dir, LANGUAGE_RUNS) {
+        c |= LANGUAGE_PATH;
+    }
+    c
+}
+
+/// [`path_class`] of every path of `paths`, without testing every rule against every
+/// path: a directory's bits are its parent's plus its own, and a path's are its
+/// directory's plus what its own name says.
+pub(crate) fn classes(paths: &PathIndex<'_>) -> Vec<u8> {
+    use rayon::prelude::*;
+    let n = paths.len() as u32;
+    // Parents sort before their children: one pass in path order.
+    let mut dirs = vec![0u8; n as usize];
+    for pid in 0..n {
+        let parent = paths.parent(pid);
+        let up = if parent == NO_PATH {
+            0
+        } else {
+            dirs[parent as usize]
+        };
+        dirs[pid as usize] = up | dir_bits(paths.path(pid));
+    }
+    (0..n)
+        .into_par_iter()
+        .map(|pid| {
+            let path = paths.path(pid);
+            let parent = paths.parent(pid);
+            let mut c = if parent == NO_PATH {
+                0
+            } else {
+                dirs[parent as usize]
+            };
+            if path.ends_with(".pyc") {
+                c |= CACHE;
+            }
+            if is_static_library(path) {
+                c |= TOOLCHAIN_PATH;
+            }
+            if path.ends_with(".jar") {
+                c |= LANGUAGE_PATH;
+            }
+            if crate::read::layer::is_package_metadata(path) {
+                c |= METADATA;
+            }
+            c
+        })
+        .collect()
 }
 
 /// An owner as the kind rules see it.
@@ -350,5 +454,82 @@ mod tests {
         assert!(is_toolchain_package("gcc-12"));
         assert!(!is_toolchain_package("gcc-12-base"));
         assert!(!is_toolchain_package("libgcc-s1"));
+    }
+
+    #[test]
+    fn classes_by_directory_equal_the_rules_path_by_path() {
+        use crate::testutil::layer;
+        let names = [
+            "usr",
+            "share",
+            "doc",
+            "man",
+            "local",
+            "include",
+            "lib",
+            "gcc",
+            "var",
+            "cache",
+            "apt",
+            "lists",
+            "tmp",
+            "log",
+            "dpkg",
+            "info",
+            "rpm",
+            "sysimage",
+            ".cache",
+            ".npm",
+            "__pycache__",
+            ".yarn",
+            "pkg",
+            "mod",
+            "go",
+            "site-packages",
+            "node_modules",
+            "gems",
+            "x.pyc",
+            "y.a",
+            ".a",
+            "z.jar",
+            "RECORD",
+            "a.dist-info",
+            "status",
+            "apk",
+            "db",
+            "installed",
+            "libexec",
+            "locale",
+            "help",
+            "gtk-doc",
+            "doc-x",
+        ];
+        let mut specs: Vec<String> = Vec::new();
+        let mut stack: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        while let Some(p) = stack.pop() {
+            if p.matches('/').count() < 3 {
+                stack.extend(
+                    names
+                        .iter()
+                        .step_by(1 + p.len() % 3)
+                        .map(|n| format!("{p}/{n}")),
+                );
+            }
+            specs.push(p);
+        }
+        let spec: Vec<(&str, &str, u64, u128)> =
+            specs.iter().map(|p| ("f", p.as_str(), 1, 1)).collect();
+        let l = layer(&spec);
+        let ix = PathIndex::new(&[&l]);
+        let got = classes(&ix);
+        for pid in 0..ix.len() as u32 {
+            assert_eq!(
+                got[pid as usize],
+                path_class(ix.path(pid)),
+                "{:?}",
+                ix.path(pid)
+            );
+        }
+        assert!(ix.len() > 10_000, "{}", ix.len());
     }
 }

@@ -45,6 +45,7 @@ fn bucket(kind: Kind, in_base: bool) -> Option<usize> {
 }
 
 /// Which layers are base layers.
+#[derive(Clone)]
 pub(crate) enum Base {
     /// The family's common prefix (when the family has two images or more).
     Family,
@@ -67,6 +68,7 @@ pub(crate) struct ImageAttribution {
 }
 
 /// What a node that changed the packages changed, to take back when the walk leaves it.
+#[derive(Clone)]
 struct Frame {
     depth: usize,
     current: Vec<u32>,
@@ -76,6 +78,7 @@ struct Frame {
 }
 
 /// The attribution facet of the walk.
+#[derive(Clone)]
 pub(crate) struct Attribute<'c, 'm, 'a> {
     cx: &'c Context<'m, 'a>,
     base: Base,

@@ -49,6 +49,7 @@ const NONE: u32 = u32::MAX;
 
 /// The within-image duplicates facet: per content held by two records or more, the
 /// paths where it is visible now.
+#[derive(Clone)]
 pub(crate) struct Within {
     paths: Vec<Vec<u32>>,
     /// Contents visible at two paths or more now, and each one's place in it.
@@ -156,6 +157,7 @@ impl Within {
 /// use, in one of those), and the images in which each content shipped by several
 /// layers is visible: each path remembers the walk's image count when its entry became
 /// visible; when the entry leaves, an image was reached in between if the count moved.
+#[derive(Clone)]
 pub(crate) struct Seen {
     /// Images reached so far, in walk order.
     pub order: Vec<u32>,
@@ -273,7 +275,12 @@ pub(crate) fn across_set(
         let contents = m.contents().of_layer(l as u32);
         for (e, &mark) in layer_marks.iter().enumerate() {
             let c = contents[e];
-            if mark & VISIBLE != 0 && c != NO_CONTENT && m.contents().key(c).1 > 0 {
+            // Only a content the model saw in two layers or more can be one.
+            if mark & VISIBLE != 0
+                && c != NO_CONTENT
+                && m.contents().layers(c) >= 2
+                && m.contents().key(c).1 > 0
+            {
                 marked.push((c, l as u32, m.paths().layer(l)[e]));
             }
         }

@@ -4,7 +4,7 @@
 //! on another parent (rebasing would share it), and layers with the same paths and
 //! contents but another diff_id (a reproducible build would share them).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use twox_hash::XxHash3_128;
@@ -202,8 +202,24 @@ pub fn near_shared(m: &SetModel<'_>) -> Vec<NearShared> {
             });
         }
     }
+    // Only layers with the same content bytes and entry count can have the same
+    // signature: hash those alone.
+    let shape = |d: &Digest| {
+        m.layer_number(d)
+            .and_then(|l| m.layers()[l as usize].1)
+            .map(|r| (r.content_size, r.files.len()))
+    };
+    let mut shapes: HashMap<(u64, usize), usize> = HashMap::new();
+    for d in by_diff.keys() {
+        if let Some(k) = shape(d) {
+            *shapes.entry(k).or_default() += 1;
+        }
+    }
     let mut by_sig: BTreeMap<u128, Vec<&Digest>> = BTreeMap::new();
     for d in by_diff.keys() {
+        if shape(d).is_none_or(|k| shapes[&k] <= 1) {
+            continue;
+        }
         if let Some(sig) = m.layer_number(d).and_then(|l| content_signature(m, l)) {
             by_sig.entry(sig).or_default().push(d);
         }
@@ -235,15 +251,27 @@ pub fn near_shared(m: &SetModel<'_>) -> Vec<NearShared> {
 
 /// A digest of what a layer holds, ignoring timestamps, owners, modes and entry order;
 /// `None` for layers without content or without per-file digests.
-fn content_signature(m: &SetModel<'_>, layer: u32) -> Option<u128> {
-    let layer = m.layers()[layer as usize].1?;
+fn content_signature(m: &SetModel<'_>, number: u32) -> Option<u128> {
+    let layer = m.layers()[number as usize].1?;
     if layer.content_size == 0 || layer.files.is_empty() {
         return None;
     }
-    let mut entries: Vec<_> = layer.files.iter().collect();
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    // By path: path numbers sort as paths do, except a whiteout's (the path it hides),
+    // which is compared by its own path.
+    let ids = m.paths().layer(number as usize);
+    let wh =
+        |f: &crate::FileRecord| matches!(f.kind, EntryKind::Whiteout | EntryKind::OpaqueWhiteout);
+    let mut entries: Vec<usize> = (0..layer.files.len()).collect();
+    entries.sort_by(|&a, &b| {
+        let (x, y) = (&layer.files[a], &layer.files[b]);
+        if wh(x) || wh(y) {
+            x.path.cmp(&y.path)
+        } else {
+            ids[a].cmp(&ids[b])
+        }
+    });
     let mut h = XxHash3_128::new();
-    for f in entries {
+    for f in entries.into_iter().map(|i| &layer.files[i]) {
         if f.kind == EntryKind::Regular && f.digest.is_none() {
             return None;
         }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::ContentDigest;
 use crate::forensics::duplicates::VISIBLE;
+use crate::model::contents::NO_CONTENT;
 use crate::model::SetModel;
 use crate::read::layer::EntryKind;
 
@@ -89,20 +90,33 @@ pub(crate) fn ledger(m: &SetModel<'_>, marks: &[Vec<u8>]) -> Ledger {
 }
 
 /// Bytes of the distinct contents visible in the final filesystems ([`ContentId`]),
-/// from the marked records, grouped by sorting.
+/// from the marked records: a content numbered in the model counts once (a bit per
+/// content), a record without a digest counts by its layer and path.
 fn content_dedup_size(m: &SetModel<'_>, marks: &[Vec<u8>]) -> u64 {
-    let mut ids: Vec<(ContentId, u64)> = Vec::new();
+    let contents = m.contents();
+    let mut counted = vec![false; contents.len()];
+    let mut total = 0;
+    let mut unhashed: Vec<(u32, u32, u64)> = Vec::new();
     for (l, layer_marks) in marks.iter().enumerate() {
         let files = m.files(l as u32);
+        let numbers = contents.of_layer(l as u32);
         for (e, &mark) in layer_marks.iter().enumerate() {
-            if mark & VISIBLE != 0 && files[e].kind == EntryKind::Regular {
-                ids.push((content_id(m, l as u32, e as u32), files[e].size));
+            if mark & VISIBLE == 0 || files[e].kind != EntryKind::Regular {
+                continue;
+            }
+            let c = numbers[e];
+            if c != NO_CONTENT {
+                if !std::mem::replace(&mut counted[c as usize], true) {
+                    total += contents.key(c).1;
+                }
+            } else {
+                unhashed.push((l as u32, m.paths().layer(l)[e], files[e].size));
             }
         }
     }
-    ids.sort_unstable();
-    ids.dedup_by(|a, b| a.0 == b.0);
-    ids.iter().map(|(_, s)| s).sum()
+    unhashed.sort_unstable();
+    unhashed.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+    total + unhashed.iter().map(|u| u.2).sum::<u64>()
 }
 
 #[cfg(test)]

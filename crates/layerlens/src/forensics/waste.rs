@@ -68,6 +68,7 @@ pub(crate) struct NodeWaste {
 }
 
 /// The waste facet of the walk.
+#[derive(Clone)]
 pub(crate) struct Waste {
     /// Regular-file bytes visible now.
     pub final_size: u64,
@@ -188,6 +189,7 @@ const NO_NODE: u32 = u32::MAX;
 /// `cumulative` = the sum of the sizes seen and `min` = the smallest size seen;
 /// efficiency = Σ min / Σ cumulative. Opaque markers are not counted (dive does not
 /// resolve them) and directories count 0 bytes.
+#[derive(Clone)]
 pub(crate) struct Dive {
     /// Per path: times seen, smallest and cumulative size.
     seen: Vec<u32>,

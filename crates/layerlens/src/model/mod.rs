@@ -182,6 +182,12 @@ static EMPTY_REPORT: std::sync::LazyLock<LayerReport> = std::sync::LazyLock::new
 
 /// What [`SetModel::walk`] reports besides the table's changes.
 pub(crate) trait Walker: overlay::Sink {
+    /// A copy to walk other children from the current node: the same state, without
+    /// the results gathered so far.
+    fn forked(&self) -> Self
+    where
+        Self: Sized;
+
     /// The layer of `node` is about to be applied.
     fn pushing(&mut self, _o: &overlay::Overlay<'_, '_>, _node: u32) {}
     /// The layer of `node` is applied (the top of the stack).
@@ -195,10 +201,14 @@ pub(crate) trait Walker: overlay::Sink {
 }
 
 impl SetModel<'_> {
-    /// Walk the ChainID tree depth first, one table per worker: each worker takes whole
-    /// root subtrees (largest first, to the least loaded worker), and gets its own
-    /// walker from `make`. Returns the walkers when done.
-    pub(crate) fn walk<W: Walker + Send>(&self, make: impl Fn() -> W + Sync) -> Vec<W> {
+    /// Walk the ChainID tree depth first, with one table per worker: each worker takes
+    /// whole root subtrees (largest first, to the least loaded worker), and a worker
+    /// with cores to spare splits its tree at the first node with several children: a
+    /// copy of its walker and table takes some of the children (largest first) on
+    /// another core, then unwinds back to the root. Returns every walker when done
+    /// (the caller merges what they saw; a copy repeats the figures of the nodes above
+    /// the split, which merge to the same values).
+    pub(crate) fn walk<W: Walker + Send + Clone>(&self, make: impl Fn() -> W + Sync) -> Vec<W> {
         use rayon::prelude::*;
         let tree = &self.tree;
         // Work of a subtree: the records of its layers.
@@ -209,7 +219,9 @@ impl SetModel<'_> {
                 weight[p as usize] += weight[i];
             }
         }
-        let workers = rayon::current_num_threads().clamp(1, tree.roots.len().max(1));
+        let threads = rayon::current_num_threads().max(1);
+        let workers = threads.clamp(1, tree.roots.len().max(1));
+        let spare = threads / workers - 1;
         let mut roots = tree.roots.clone();
         roots.sort_by_key(|&r| std::cmp::Reverse(weight[r as usize]));
         let mut bins: Vec<(u64, Vec<u32>)> = vec![(0, Vec::new()); workers];
@@ -221,35 +233,83 @@ impl SetModel<'_> {
             bin.0 += weight[r as usize];
             bin.1.push(r);
         }
-        bins.into_par_iter()
-            .map(|(_, roots)| {
-                let mut w = make();
-                let mut o = overlay::Overlay::new(self);
-                // Roots in the tree's order, whatever the bin's order.
-                let mut roots = roots;
-                roots.sort_unstable();
-                for root in roots {
-                    let mut todo: Vec<(u32, bool)> = vec![(root, false)];
-                    while let Some((n, done)) = todo.pop() {
-                        let node = tree.node(n);
-                        if done {
-                            w.leaving(&o, n);
-                            o.pop(&mut w);
-                            w.left(&o, n);
-                            continue;
+        let out = std::sync::Mutex::new(Vec::new());
+        bins.into_par_iter().for_each(|(_, roots)| {
+            let mut w = make();
+            let mut o = overlay::Overlay::new(self);
+            // Roots in the tree's order, whatever the bin's order.
+            let mut roots = roots;
+            roots.sort_unstable();
+            for root in roots {
+                self.walk_from(root, &mut o, &mut w, spare, &weight, &out);
+            }
+            out.lock().expect("no walker panicked").push(w);
+        });
+        out.into_inner().expect("no walker panicked")
+    }
+
+    fn walk_from<'m, W: Walker + Send + Clone>(
+        &'m self,
+        n: u32,
+        o: &mut overlay::Overlay<'m, '_>,
+        w: &mut W,
+        spare: usize,
+        weight: &[u64],
+        out: &std::sync::Mutex<Vec<W>>,
+    ) {
+        let node = self.tree.node(n);
+        w.pushing(o, n);
+        o.push(n, w);
+        w.applied(o, n);
+        for &img in &node.images {
+            w.image(o, img);
+        }
+        if spare > 0 && node.children.len() > 1 {
+            // Children in groups, largest first to the lightest group: the first group
+            // stays here, each other one goes to a copy.
+            let groups = (spare + 1).min(node.children.len());
+            let mut children = node.children.clone();
+            children.sort_by_key(|&c| std::cmp::Reverse(weight[c as usize]));
+            let mut bins: Vec<(u64, Vec<u32>)> = vec![(0, Vec::new()); groups];
+            for c in children {
+                let bin = bins.iter_mut().min_by_key(|b| b.0).expect("a group");
+                bin.0 += weight[c as usize];
+                bin.1.push(c);
+            }
+            for b in &mut bins {
+                b.1.sort_unstable();
+            }
+            let mine = bins.remove(0).1;
+            let forks: Vec<(overlay::Overlay<'m, '_>, W, Vec<u32>)> = bins
+                .into_iter()
+                .map(|(_, group)| (o.clone(), w.forked(), group))
+                .collect();
+            rayon::scope(|s| {
+                for (mut o2, mut w2, group) in forks {
+                    s.spawn(move |_| {
+                        for c in group {
+                            self.walk_from(c, &mut o2, &mut w2, 0, weight, out);
                         }
-                        w.pushing(&o, n);
-                        o.push(n, &mut w);
-                        w.applied(&o, n);
-                        for &img in &node.images {
-                            w.image(&o, img);
+                        // Back to the root, so that what the copy saw is complete.
+                        while let Some(&top) = o2.stack().last() {
+                            w2.leaving(&o2, top);
+                            o2.pop(&mut w2);
+                            w2.left(&o2, top);
                         }
-                        todo.push((n, true));
-                        todo.extend(node.children.iter().rev().map(|&c| (c, false)));
-                    }
+                        out.lock().expect("no walker panicked").push(w2);
+                    });
                 }
-                w
-            })
-            .collect()
+                for c in mine {
+                    self.walk_from(c, o, w, 0, weight, out);
+                }
+            });
+        } else {
+            for &c in &node.children {
+                self.walk_from(c, o, w, spare, weight, out);
+            }
+        }
+        w.leaving(o, n);
+        o.pop(w);
+        w.left(o, n);
     }
 }

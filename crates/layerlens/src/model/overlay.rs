@@ -91,6 +91,7 @@ impl BitSet {
 }
 
 /// The replay table: what is visible at every path after the layers of the stack.
+#[derive(Clone)]
 pub(crate) struct Overlay<'m, 'a> {
     pub m: &'m SetModel<'a>,
     slot: Vec<u64>,

@@ -13,6 +13,8 @@ use std::ops::Range;
 
 use foldhash::HashMap;
 use rayon::prelude::*;
+use std::hash::Hasher as _;
+
 use twox_hash::XxHash3_64;
 
 use crate::read::layer::{EntryKind, FileRecord, LayerReport};
@@ -175,6 +177,27 @@ impl<'a> PathIndex<'a> {
             .map(|i| i as u32)
     }
 
+    /// The number of `base/rel` (`rel` when `base` is empty), without building it.
+    pub(crate) fn find_joined(&self, base: &str, rel: &str) -> Option<u32> {
+        if base.is_empty() {
+            return self.find(rel);
+        }
+        let mut h = XxHash3_64::new();
+        h.write(base.as_bytes());
+        h.write(b"/");
+        h.write(rel.as_bytes());
+        let id = *self.lookup.get(&h.finish())?;
+        let p = self.path(id);
+        let same = p.len() == base.len() + 1 + rel.len()
+            && p.starts_with(base)
+            && p.as_bytes()[base.len()] == b'/'
+            && p.ends_with(rel);
+        if same {
+            return Some(id);
+        }
+        self.find(&format!("{base}/{rel}"))
+    }
+
     /// The numbers of the records of the layer at position `layer`.
     pub(crate) fn layer(&self, layer: usize) -> &[u32] {
         &self.layers[layer]
@@ -234,6 +257,15 @@ mod tests {
         assert_eq!(ix.layer(1), [0, 6]);
         assert_eq!(ix.find("d/sub/y"), Some(3));
         assert_eq!(ix.find("nope"), None);
+        assert_eq!(ix.find_joined("d/sub", "y"), Some(3));
+        assert_eq!(ix.find_joined("", "e"), ix.find("e"));
+        assert_eq!(ix.find_joined("d", "nope"), None);
+        // The lookup hashes the pieces as they come: the same digest as the whole.
+        let mut h = XxHash3_64::new();
+        h.write(b"d/sub");
+        h.write(b"/");
+        h.write(b"y");
+        assert_eq!(h.finish(), key("d/sub/y"));
         assert_eq!(ix.parent(3), 2);
         assert_eq!(ix.parent(2), 0);
         assert_eq!(ix.parent(0), NO_PATH, "no root entry");

@@ -81,6 +81,7 @@ impl From<&AttributionOptions> for ReportOptions {
 }
 
 /// One image's figures, read at its top node.
+#[derive(Clone)]
 struct ImageFacts {
     top: u32,
     top_dirs: Vec<super::DirSize>,
@@ -90,6 +91,7 @@ struct ImageFacts {
 }
 
 /// Every reducer of the walk.
+#[derive(Clone)]
 struct Facts<'c, 'm, 'a> {
     m: &'m SetModel<'a>,
     waste: Waste,
@@ -124,6 +126,13 @@ impl Sink for Facts<'_, '_, '_> {
 }
 
 impl Walker for Facts<'_, '_, '_> {
+    fn forked(&self) -> Self {
+        let mut copy = self.clone();
+        copy.images.clear();
+        copy.attribute.images.clear();
+        copy
+    }
+
     fn pushing(&mut self, o: &Overlay<'_, '_>, node: u32) {
         self.attribute.pushing(o, node);
     }

@@ -36,6 +36,7 @@ impl Ancestors {
 }
 
 /// The facet: bytes and regular files under each directory, now.
+#[derive(Clone)]
 pub(crate) struct TopDirs<'x> {
     ancestors: &'x Ancestors,
     sums: Vec<(u64, u64)>,

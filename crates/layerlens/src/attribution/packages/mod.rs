@@ -176,23 +176,62 @@ pub fn python_dist_name(dir_name: &str) -> (String, String) {
     (name, version)
 }
 
+/// The paths a wheel `RECORD` lists, as written (relative to the directory holding the
+/// `.dist-info`): the first field of each row, empty ones left out. RECORD is CSV (PEP
+/// 376): a malformed row is skipped, never an error. Without a quote anywhere, a row's
+/// first field is what comes before its first comma (the common case, and a CSV reader
+/// per file costs more than the file); with one, the csv crate reads it.
+pub fn record_paths(text: &str) -> Vec<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    let fields: Vec<Cow<'_, str>> = if !text.contains('"') {
+        text.lines()
+            .map(|l| Cow::Borrowed(l.split(',').next().unwrap_or("")))
+            .collect()
+    } else {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .into_records()
+            .filter_map(|r| r.ok())
+            .filter_map(|r| r.get(0).map(|f| Cow::Owned(f.to_string())))
+            .collect()
+    };
+    fields
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect()
+}
+
+/// Whether `rel` needs no normalising: no empty, `.` or `..` component.
+pub(crate) fn is_plain(rel: &str) -> bool {
+    // One pass over the bytes (this runs once per listed path of every package):
+    // a component is bad when it is empty, `.` or `..`.
+    let b = rel.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    let mut start = 0;
+    for i in 0..=b.len() {
+        if i == b.len() || b[i] == b'/' {
+            match &b[start..i] {
+                b"" | b"." | b".." => return false,
+                _ => {}
+            }
+            start = i + 1;
+        }
+    }
+    true
+}
+
 /// Parse a wheel `RECORD` at `record_path` (`…/site-packages/x-1.dist-info/RECORD`):
 /// CSV `path,hash,size`, paths relative to the directory holding the `.dist-info`.
 pub fn parse_record(record_path: &str, text: &str) -> Package {
     let (dist_info, _) = split_parent(record_path);
     let (site, dir_name) = split_parent(dist_info);
     let (name, version) = python_dist_name(dir_name);
-    // RECORD is CSV (PEP 376): a malformed row is skipped, never an error.
-    let files = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .into_records()
-        .filter_map(|r| r.ok())
-        .filter_map(|r| r.get(0).map(str::to_string))
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| join(site, &p))
-        .collect();
+    let first_fields = record_paths(text);
+    let files = first_fields.iter().map(|p| join(site, p)).collect();
     Package {
         manager: Manager::Python,
         name,
@@ -251,7 +290,18 @@ pub fn parse_package_json(path: &str, bytes: &[u8]) -> Option<Package> {
 }
 
 /// `base/rel`, normalised; an absolute `rel` is taken from the root.
-fn join(base: &str, rel: &str) -> String {
+pub(crate) fn join(base: &str, rel: &str) -> String {
+    // Most listed paths are plain: no empty, `.` or `..` component to resolve.
+    if is_plain(rel) {
+        if base.is_empty() {
+            return rel.to_string();
+        }
+        let mut out = String::with_capacity(base.len() + 1 + rel.len());
+        out.push_str(base);
+        out.push('/');
+        out.push_str(rel);
+        return out;
+    }
     if rel.starts_with('/') {
         normalize_path(rel.as_bytes())
     } else {
@@ -410,6 +460,18 @@ __pycache__/six.cpython-311.pyc,,
                 "usr/lib/python3/dist-packages/foo-2.0-py3.11.egg-info/PKG-INFO"
             ]
         );
+    }
+
+    #[test]
+    fn plain_paths() {
+        for yes in ["a", "a/b", "a.b/.c/..d", "x/y/z.py"] {
+            assert!(is_plain(yes), "{yes}");
+        }
+        for no in [
+            "", "/a", "a/", "a//b", "./a", "a/./b", "a/..", "..", ".", "a/../b",
+        ] {
+            assert!(!is_plain(no), "{no}");
+        }
     }
 
     #[test]
