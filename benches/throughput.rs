@@ -17,15 +17,14 @@
 //!   `oci-zstd`, `gzip`, `threads`, `cache` (default: all).
 //! - `LAYERLENS_BENCH_THREADS`: the most threads (default: available cores).
 
-use std::fs::File;
-use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use layerlens::present::parse_size;
 use layerlens::{Analyzer, Options, Verify};
+use layerlens_testtools::bench::{
+    ceiling_gunzip, ceiling_layers, layer_ranges, mbps, median, Time,
+};
 use layerlens_testtools::synth::{self, SynthFormat, SynthOptions};
-use sha2::Digest as _;
 
 fn main() {
     let scale_s = std::env::var("LAYERLENS_BENCH_SCALE").unwrap_or_else(|_| "1GB".into());
@@ -202,51 +201,6 @@ fn env_num(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn mbps(bytes: u64, seconds: f64) -> f64 {
-    bytes as f64 / 1e6 / seconds
-}
-
-/// Wall and CPU seconds of one measurement (medians, taken separately).
-#[derive(Clone, Copy)]
-struct Time {
-    wall: f64,
-    cpu: f64,
-}
-
-/// User + system CPU seconds of this process so far (Linux; 0 elsewhere).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of stat(5); 100 ticks per second on Linux.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// One untimed warm-up (page cache, allocator), then the medians of `runs`.
-fn median<T>(runs: usize, mut f: impl FnMut() -> T) -> Time {
-    f();
-    let mut walls = Vec::new();
-    let mut cpus = Vec::new();
-    for _ in 0..runs.max(1) {
-        let (t, c) = (Instant::now(), cpu_seconds());
-        std::hint::black_box(f());
-        walls.push(t.elapsed().as_secs_f64());
-        cpus.push(cpu_seconds() - c);
-    }
-    walls.sort_by(f64::total_cmp);
-    cpus.sort_by(f64::total_cmp);
-    Time {
-        wall: walls[walls.len() / 2],
-        cpu: cpus[cpus.len() / 2],
-    }
-}
-
 fn fixture(dir: &Path, scale_s: &str, scale: u64, format: SynthFormat) -> PathBuf {
     let path = dir.join(format!("fleet-{scale_s}-{}.tar", format.name()));
     if !path.exists() {
@@ -256,137 +210,6 @@ fn fixture(dir: &Path, scale_s: &str, scale: u64, format: SynthFormat) -> PathBu
         eprintln!("generated {}: {s:?}", path.display());
     }
     path
-}
-
-/// The byte ranges of the layer blobs of an uncompressed outer tar: every member that is
-/// not JSON and not tiny. Largest first.
-fn layer_ranges(path: &Path) -> Vec<(u64, u64)> {
-    let file = File::open(path).expect("opening the archive");
-    let head = {
-        let mut h = [0u8; 2];
-        let _ = (&file).read(&mut h);
-        h
-    };
-    if head == [0x1f, 0x8b] {
-        return Vec::new();
-    }
-    let mut archive = tar::Archive::new(BufReader::new(File::open(path).unwrap()));
-    let mut ranges = Vec::new();
-    for entry in archive.entries_with_seek().unwrap() {
-        let mut entry = entry.unwrap();
-        if entry.header().entry_type() != tar::EntryType::Regular || entry.size() < 4096 {
-            continue;
-        }
-        let mut first = [0u8; 1];
-        entry.read_exact(&mut first).unwrap();
-        if first[0] != b'{' && first[0] != b'[' {
-            ranges.push((entry.raw_file_position(), entry.size()));
-        }
-    }
-    ranges.sort_by_key(|r| std::cmp::Reverse(r.1));
-    ranges
-}
-
-struct Range<'f> {
-    file: &'f File,
-    pos: u64,
-    end: u64,
-}
-
-impl Read for Range<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let want = (self.end - self.pos).min(buf.len() as u64) as usize;
-        let n = std::os::unix::fs::FileExt::read_at(self.file, &mut buf[..want], self.pos)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-}
-
-/// A reader that sha256-hashes what passes, when asked to.
-struct Hashing<R> {
-    inner: R,
-    hasher: Option<sha2::Sha256>,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(h) = &mut self.hasher {
-            h.update(&buf[..n]);
-        }
-        Ok(n)
-    }
-}
-
-/// Read every layer blob on `threads` cores, largest first: decompress it (gzip or
-/// zstd, by magic) when compressed, and with `hash` sha256 the stored bytes and the
-/// decoded stream, which is all full mode must do with the bytes. Returns the output.
-fn ceiling_layers(path: &Path, ranges: &[(u64, u64)], threads: usize, hash: bool) -> u64 {
-    let file = File::open(path).unwrap();
-    pool(threads).install(|| {
-        // The schedule layerlens uses for its layers, so that the ratio measures the
-        // work per byte, not the load balance.
-        layerlens::largest_first(ranges, |&(offset, len)| {
-            let mut head = [0u8; 4];
-            std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, offset).unwrap();
-            let range = Range {
-                file: &file,
-                pos: offset,
-                end: offset + len,
-            };
-            let compressed = head[..2] == [0x1f, 0x8b] || head == [0x28, 0xb5, 0x2f, 0xfd];
-            let stored = Hashing {
-                inner: range,
-                hasher: (hash && compressed).then(sha2::Sha256::new),
-            };
-            let decoded: Box<dyn Read> = if head[..2] == [0x1f, 0x8b] {
-                Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
-                    128 << 10,
-                    stored,
-                )))
-            } else if compressed {
-                Box::new(zstd::stream::read::Decoder::new(stored).unwrap())
-            } else {
-                Box::new(stored)
-            };
-            let mut out = Hashing {
-                inner: decoded,
-                hasher: hash.then(sha2::Sha256::new),
-            };
-            sink(&mut out)
-        })
-        .into_iter()
-        .sum()
-    })
-}
-
-/// gunzip the whole archive on one core (a single gzip stream cannot be split), with
-/// `hash` also sha256-hashing each layer's share: here, simply every decoded byte.
-fn ceiling_gunzip(path: &Path, hash: bool) -> u64 {
-    let f = BufReader::with_capacity(128 << 10, File::open(path).unwrap());
-    sink(&mut Hashing {
-        inner: flate2::read::MultiGzDecoder::new(f),
-        hasher: hash.then(sha2::Sha256::new),
-    })
-}
-
-fn sink(r: &mut dyn Read) -> u64 {
-    let mut buf = vec![0u8; 256 << 10];
-    let mut total = 0;
-    loop {
-        let n = r.read(&mut buf).unwrap();
-        if n == 0 {
-            return total;
-        }
-        total += n as u64;
-    }
 }
 
 /// A full layerlens analysis; returns the uncompressed bytes of the distinct layers.

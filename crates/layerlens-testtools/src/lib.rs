@@ -3,6 +3,7 @@
 //! Everything layerlens's tests, benches and fuzz targets build, in one place (never
 //! published, never compiled into the library):
 //!
+//! - [`bench`]: medians, ceilings (sha256 on every core) and peak memory for the benches.
 //! - [`archive`]: image archives in memory or streamed — tar members ([`archive::Outer`],
 //!   [`archive::TarWriter`]), layer tars ([`archive::layer_tar`],
 //!   [`archive::LayerWriter`]), layer blobs plain or compressed ([`archive::Blob`]), and
@@ -28,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod archive;
+pub mod bench;
 pub mod fixtures;
 pub mod io;
 pub mod raw;
