@@ -110,3 +110,58 @@ fn corrupt_old_and_misplaced_entries_are_ignored_and_rebuilt() {
         }
     }
 }
+
+fn run_report(input: &Path, cache: Option<&Path>, base: Option<&str>) -> String {
+    let opts = Options {
+        cache: cache.map(Path::to_path_buf),
+        ..Options::default()
+    };
+    let mut ro = layerlens::ReportOptions::default();
+    if let Some(b) = base {
+        ro = ro.base(b);
+    }
+    Analyzer::new(opts)
+        .analyze_report(&[input.to_string_lossy()], &ro)
+        .unwrap()
+        .to_json()
+}
+
+/// The whole report is kept too: the same set again comes back byte-identical (floats
+/// included), and another set, other options or changed metadata under the same input
+/// name miss.
+#[test]
+fn a_cached_report_is_the_same_report_and_changes_miss_it() {
+    let dir = scratch("cache-reports");
+    let (good, _) = fleet(&dir);
+    let cache = dir.join("cache");
+    let plain = run_report(&good, None, None);
+    assert_eq!(run_report(&good, Some(&cache), None), plain, "first run");
+    let reports = || std::fs::read_dir(cache.join("reports")).unwrap().count();
+    assert_eq!(reports(), 1);
+    assert_eq!(
+        run_report(&good, Some(&cache), None),
+        plain,
+        "from the cache"
+    );
+    assert_eq!(reports(), 1, "a hit writes nothing");
+    // Other report options: another entry.
+    let base = "fleet/svc-00:1.0";
+    let with_base = run_report(&good, Some(&cache), Some(base));
+    assert_eq!(with_base, run_report(&good, None, Some(base)));
+    assert_eq!(reports(), 2);
+    // Another archive under the same name: its own report, not the cached one.
+    let other = dir.join("other.tar");
+    generate(
+        &other,
+        &SynthOptions {
+            seed: 99,
+            ..SynthOptions::new(2 << 20, SynthFormat::Docker)
+        },
+    )
+    .unwrap();
+    std::fs::copy(&other, &good).unwrap();
+    let fresh = run_report(&good, None, None);
+    assert_ne!(fresh, plain);
+    assert_eq!(run_report(&good, Some(&cache), None), fresh);
+    assert_eq!(reports(), 3);
+}

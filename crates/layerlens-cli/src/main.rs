@@ -531,13 +531,14 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         return Err(layerlens::Error::Options("--table goes with --format csv".into()).into());
     }
     let timings = Timings::from_env();
-    let result = Analyzer::new(opts).analyze(&args.inputs);
-    if let Some(bar) = bar {
-        bar.finish();
-    }
-    let set = result?;
-    timings.lap("layer pass");
+    let analyzer = Analyzer::new(opts);
     if let Some(out) = &args.partial {
+        let result = analyzer.analyze(&args.inputs);
+        if let Some(bar) = bar {
+            bar.finish();
+        }
+        let set = result?;
+        timings.lap("layer pass");
         return emit(Some(out), |w| Ok(set.write_partial_json(w)?));
     }
     let mut report_opts = layerlens::ReportOptions::default()
@@ -546,8 +547,13 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     if let Some(base) = &args.base {
         report_opts = report_opts.base(base);
     }
-    let report = Report::build(&set, &report_opts)?;
-    timings.lap("report");
+    // With --cache, an unchanged set is answered from the cached report.
+    let result = analyzer.analyze_report(&args.inputs, &report_opts);
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    let report = result?;
+    timings.lap("analysis and report");
     let render = Render {
         format: args.format,
         width: args.width,

@@ -208,17 +208,106 @@ impl Analyzer {
     }
 
     fn analyze_in_pool(&self, names: Vec<String>) -> Result<ImageSet> {
+        let opened = self.open(&names);
+        self.analyze_opened(names, opened)
+    }
+
+    /// Open inputs in parallel (compressed archives stream through one core each) and
+    /// read their metadata.
+    fn open(&self, names: &[String]) -> Vec<Result<(Store, manifest::Resolved)>> {
         let opts = &self.opts;
-        // Open inputs in parallel: compressed archives stream through one core each.
-        let opened: Vec<Result<(Store, manifest::Resolved)>> = names
+        names
             .par_iter()
             .map(|name| {
                 let store = source::open_input(name, opts)?;
                 let resolved = manifest::resolve(&store, opts)?;
                 Ok((store, resolved))
             })
-            .collect();
-        self.analyze_opened(names, opened)
+            .collect()
+    }
+
+    /// Analyse the inputs and build their report: [`Analyzer::analyze`] then
+    /// [`crate::Report::build`], in one go. With [`Options::cache`], the report itself
+    /// is kept too, keyed by everything it is made of except the layers' bytes (the
+    /// inputs as named, every image's metadata, the sizes and promised digests of its
+    /// layer blobs, the options, the layerlens version): the same set again is answered
+    /// from its metadata, without reading a layer (the trust the layer cache asks for).
+    pub fn analyze_report<S: AsRef<str>>(
+        &self,
+        inputs: &[S],
+        report: &crate::ReportOptions,
+    ) -> Result<crate::Report> {
+        if inputs.is_empty() {
+            return Err(Error::Options("no inputs given".into()));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.opts.threads)
+            .build()
+            .map_err(|e| Error::Options(format!("cannot start worker threads: {e}")))?;
+        let names: Vec<String> = inputs.iter().map(|s| s.as_ref().to_string()).collect();
+        pool.install(|| {
+            let opened = self.open(&names);
+            let cache = self
+                .opts
+                .cache
+                .as_deref()
+                .filter(|_| self.opts.file_visitor.is_none());
+            let key = match cache {
+                Some(_) if opened.iter().all(|o| o.is_ok()) => {
+                    Some(self.report_key(&names, &opened, report))
+                }
+                _ => None,
+            };
+            if let (Some(dir), Some(key)) = (cache, &key) {
+                if let Some(r) = cache::load_report(dir, key) {
+                    return Ok(r);
+                }
+            }
+            let set = self.analyze_opened(names, opened)?;
+            let r = crate::Report::build(&set, report)?;
+            if let (Some(dir), Some(key)) = (cache, &key) {
+                cache::store_report(dir, key, &r);
+            }
+            Ok(r)
+        })
+    }
+
+    /// The report cache's key (see [`Analyzer::analyze_report`]).
+    fn report_key(
+        &self,
+        names: &[String],
+        opened: &[Result<(Store, manifest::Resolved)>],
+        report: &crate::ReportOptions,
+    ) -> String {
+        use sha2::{Digest as _, Sha256};
+        let o = &self.opts;
+        let mut h = Sha256::new();
+        h.update(
+            format!(
+                "{} {}\n{names:?}\n{:?} {:?} {:?} {:?} {:?} {}\n{:?} {:?} {}\n",
+                env!("CARGO_PKG_NAME"),
+                env!("CARGO_PKG_VERSION"),
+                o.verify,
+                o.platform,
+                o.limits,
+                o.keep_files,
+                o.capture_metadata,
+                o.include_intermediate,
+                report.base,
+                report.in_use,
+                report.top_dirs,
+            )
+            .as_bytes(),
+        );
+        for (store, resolved) in opened.iter().flatten() {
+            h.update(format!("{resolved:?}\n").as_bytes());
+            for img in &resolved.images {
+                for l in &img.layers {
+                    h.update(format!("{:?}\n", store.len(&l.member).ok()).as_bytes());
+                }
+            }
+        }
+        hex::encode(h.finalize())
     }
 
     fn analyze_opened(

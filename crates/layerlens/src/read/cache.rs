@@ -9,6 +9,11 @@
 //! report. An entry of another version, with a wrong checksum, another key, or a report
 //! that contradicts its key is ignored and rewritten, never trusted.
 //!
+//! A whole report is kept too (`reports/`), keyed by the sha256 of everything it is
+//! made of except the layers' bytes: the inputs as named, every image's metadata and
+//! the sizes and promised digests of its layer blobs, the options, and the layerlens
+//! version. An unchanged set is then answered from its metadata alone.
+//!
 //! What a hit does trust is content addressing: a layer whose diff_id (and stored
 //! digest and size) match an entry is taken to hold the bytes that were analysed, so
 //! its bytes are not re-read, and so not re-verified. Leave the cache off to check an
@@ -130,6 +135,51 @@ pub(crate) fn store(dir: &Path, key: &CacheKey, report: &LayerReport) {
         .and_then(|()| tmp.flush());
     if written.is_ok() {
         // A failed rename drops (removes) the temporary file.
+        let _ = tmp.persist(&path);
+    }
+}
+
+/// Bumped whenever what a report cache entry holds changes.
+const REPORT_VERSION: &str = "layerlens-report-cache v1";
+
+/// Where the report of a set is kept: `reports/<key>`, where the key is the sha256 of
+/// everything the report depends on (see `Analyzer::analyze_report`).
+fn report_path(dir: &Path, key: &str) -> PathBuf {
+    dir.join("reports").join(key)
+}
+
+/// The cached report for `key`, if a valid entry holds one.
+pub(crate) fn load_report(dir: &Path, key: &str) -> Option<crate::Report> {
+    let bytes = fs::read(report_path(dir, key)).ok()?;
+    let newline = bytes.iter().position(|&b| b == b'\n')?;
+    let head = std::str::from_utf8(&bytes[..newline]).ok()?;
+    let body = &bytes[newline + 1..];
+    let checksum = head.strip_prefix(REPORT_VERSION)?.strip_prefix(' ')?;
+    if checksum != hex::encode(Sha256::digest(body)) {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
+/// Keep a report; failures only cost a later miss.
+pub(crate) fn store_report(dir: &Path, key: &str, report: &crate::Report) {
+    let path = report_path(dir, key);
+    let Some(parent) = path.parent() else { return };
+    if fs::create_dir_all(parent).is_err() {
+        return;
+    }
+    let Ok(body) = serde_json::to_vec(report) else {
+        return;
+    };
+    let head = format!("{REPORT_VERSION} {}\n", hex::encode(Sha256::digest(&body)));
+    let Ok(mut tmp) = tempfile::NamedTempFile::new_in(parent) else {
+        return;
+    };
+    let written = tmp
+        .write_all(head.as_bytes())
+        .and_then(|()| tmp.write_all(&body))
+        .and_then(|()| tmp.flush());
+    if written.is_ok() {
         let _ = tmp.persist(&path);
     }
 }
