@@ -73,6 +73,7 @@ pub(crate) fn layer(specs: &[Spec]) -> LayerReport {
         files,
         notes: Vec::new(),
         captured: Vec::new(),
+        detected: Default::default(),
     }
 }
 
@@ -110,6 +111,7 @@ pub(crate) fn set(images: &[(&str, Vec<Vec<Spec>>)]) -> ImageSet {
             created: None,
             manifest_digest: None,
             layers: image_layers,
+            config_findings: Vec::new(),
         });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

@@ -149,7 +149,7 @@ impl ByKind {
 /// One package of an image, measured on its final filesystem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageUsage {
-    /// `dpkg`, `apk`, `python` or `npm`.
+    /// `dpkg`, `apk`, `rpm`, `python`, `npm`, `go`, `cargo`, `maven` or `gem`.
     pub manager: Manager,
     /// Name.
     pub name: String,

@@ -13,7 +13,7 @@
 use foldhash::HashMap;
 
 use super::owners::{Context, Table};
-use super::rules::{classify_class, METADATA, RPM};
+use super::rules::{classify_class, METADATA, PACKAGE_FILE, RPM};
 use super::{ByKind, Kind, PackageUsage};
 use crate::model::overlay::{At, Overlay, Why};
 use crate::read::layer::EntryKind;
@@ -181,7 +181,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
     }
 
     fn watch(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
-        if self.cx.class[pid as usize] & (METADATA | RPM) != 0
+        if self.cx.class[pid as usize] & (METADATA | RPM | PACKAGE_FILE) != 0
             || (o.record(at).kind == EntryKind::Symlink
                 && self.current().table.through.contains(pid))
         {

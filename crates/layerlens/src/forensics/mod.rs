@@ -1,11 +1,13 @@
 //! Forensics: reducers over the set model. What the set stores at each level of sharing
 //! ([`ledger`]), how images group by base ([`families`]), what is stored but hidden
 //! ([`waste`]), stored twice ([`duplicates`]), what changed between two images
-//! ([`diff`]) and the story of one path ([`explain`]).
+//! ([`diff`]), the story of one path ([`explain`]) and what is risky in the bytes
+//! ([`findings`]).
 
 pub mod diff;
 pub mod duplicates;
 pub mod explain;
 pub mod families;
+pub mod findings;
 pub mod ledger;
 pub mod waste;

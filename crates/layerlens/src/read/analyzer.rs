@@ -63,6 +63,9 @@ pub struct Image {
     pub manifest_digest: Option<Digest>,
     /// Layers, lowest first.
     pub layers: Vec<ImageLayer>,
+    /// Credentials in its config (`Env`, labels, history), redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_findings: Vec<crate::forensics::findings::ConfigFinding>,
 }
 
 impl Image {
@@ -464,6 +467,12 @@ impl Analyzer {
             variant: spec.config.variant.clone(),
             created: spec.config.created.clone(),
             manifest_digest: spec.manifest_digest.clone(),
+            config_findings: match self.opts.detect {
+                crate::options::Detect::Yes => {
+                    crate::forensics::findings::scan_config(&spec.config, out_layers.len())
+                }
+                crate::options::Detect::No => Vec::new(),
+            },
             layers: out_layers,
         })
     }

@@ -24,7 +24,7 @@ mod sqlite;
 use std::fmt;
 
 /// One installed package.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RpmPackage {
     /// `NAME`.
     pub name: String,
@@ -61,7 +61,7 @@ impl RpmPackage {
 }
 
 /// One entry of a package's file list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RpmFile {
     /// The path, relative and normalised as layerlens normalises tar paths: no leading
     /// `/`, no empty, `.` or `..` components (`..` pops, never above the root), bytes
