@@ -33,6 +33,9 @@ fn output_validates_against_the_schema() {
     assert_valid(&[fixture("pre110.tar")]);
     assert_valid(&[fixture("attribution.tar")]);
     assert_valid(&[fixture("legacy-two-images.tar"), fixture("docker25.tar")]);
+    for name in ["findings.tar", "ecosystems.tar", "rpm-image.tar.gz"] {
+        assert_valid(&[crate::ecosystems::ecosystem(name)]);
+    }
     if let Some(dir) = public_dir() {
         assert_valid(&[dir
             .join("dive/.data/test-docker-image.tar")

@@ -160,7 +160,8 @@ pub struct Options {
     pub capture_metadata: CaptureMetadata,
     /// Look inside files during the layer walk: the packages files are (Go and
     /// cargo-auditable binaries, Java archives, Ruby gems) and private keys and
-    /// credentials. On by default; bounded per file.
+    /// credentials. On by default; bounded per file. (Image configs are always
+    /// scanned for credentials: that costs nothing.)
     pub detect: Detect,
     /// Raised by the caller (Ctrl-C) to stop the analysis promptly.
     pub interrupt: Option<Arc<AtomicBool>>,

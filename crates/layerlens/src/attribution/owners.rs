@@ -330,6 +330,24 @@ pub(crate) struct Found {
     pub class: OwnerClass,
 }
 
+impl Found {
+    /// Where the package is, when that tells two packages of one name apart: the
+    /// directory of an npm package or a gem, the file of a Go, cargo or Maven package.
+    pub fn location(&self) -> Option<&str> {
+        if let Some((_, r)) = &self.root {
+            return Some(r);
+        }
+        match self.manager {
+            Manager::Go | Manager::Cargo | Manager::Maven => self
+                .files
+                .as_ref()
+                .and_then(|l| l.paths.first())
+                .map(String::as_str),
+            _ => None,
+        }
+    }
+}
+
 /// What one filesystem says about packages.
 pub(crate) struct Table {
     /// Its packages, in (manager, name, version, root) order.

@@ -182,6 +182,36 @@ pub(crate) fn scan_config(
     out
 }
 
+/// A history command with every credential `scan_config` finds in it cut down to its
+/// public prefix (`curl -H 'token ghp_…' …`): what the report prints as the layer's
+/// `created_by`, everywhere. Unchanged when nothing is found.
+pub(crate) fn redact_command(cmd: &str) -> String {
+    let mut found = layerlens_sniff::scan_config(layerlens_sniff::ConfigField::History, cmd);
+    if found.is_empty() {
+        return cmd.to_string();
+    }
+    found.sort_by_key(|f| f.offset);
+    let b = cmd.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut at = 0usize;
+    for f in found {
+        let start = (f.offset as usize).min(b.len());
+        let end = f
+            .excerpt
+            .len
+            .map_or(b.len(), |n| start.saturating_add(n as usize).min(b.len()));
+        if start < at {
+            continue;
+        }
+        out.extend_from_slice(&b[at..start]);
+        out.extend_from_slice(f.excerpt.shown.as_bytes());
+        out.extend_from_slice("…".as_bytes());
+        at = end;
+    }
+    out.extend_from_slice(&b[at..]);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The mode findings of a record, if any.
 fn mode_kinds(r: &FileRecord) -> impl Iterator<Item = FindingKind> {
     let m = r.mode;
@@ -308,8 +338,9 @@ impl<'c, 'm, 'a> Findings<'c, 'm, 'a> {
     }
 }
 
-/// An image's findings, in order (kind, layer, path, line), with its config's, at most
-/// [`MAX_FINDINGS_PER_KIND`] of each kind; a note counts the rest.
+/// An image's findings by kind; in files by (layer, path, line), in the config in the
+/// order scanned (`Env`, labels, history); at most [`MAX_FINDINGS_PER_KIND`] of each
+/// kind (a note counts the rest).
 pub(crate) fn image_findings(
     img: &crate::Image,
     mut files: Vec<Finding>,
@@ -326,9 +357,15 @@ pub(crate) fn image_findings(
         excerpt: Some(c.excerpt.clone()),
         mode: None,
     }));
+    // Stable: config findings (one kind of their own) keep the order scanned.
     files.sort_by(|a, b| {
-        (a.kind, a.layer, &a.path, &a.config, a.line)
-            .cmp(&(b.kind, b.layer, &b.path, &b.config, b.line))
+        a.kind.cmp(&b.kind).then_with(|| {
+            if a.kind == FindingKind::SecretInConfig {
+                std::cmp::Ordering::Equal
+            } else {
+                (a.layer, &a.path, a.line).cmp(&(b.layer, &b.path, b.line))
+            }
+        })
     });
     let mut out = Vec::with_capacity(files.len());
     let mut left_out: Vec<(FindingKind, usize)> = Vec::new();

@@ -422,7 +422,12 @@ impl Analyzer {
                 layers.insert(diff_id.clone(), r);
             }
             let (created_by, created, comment) = match &l.v1 {
-                Some((_, cmd)) => (cmd.clone(), None, None),
+                Some((_, cmd)) => (
+                    cmd.as_deref()
+                        .map(crate::forensics::findings::redact_command),
+                    None,
+                    None,
+                ),
                 None => history.get(i).cloned().unwrap_or_default(),
             };
             let (stored_digest, stored_size, compression) = if this_copy {
@@ -467,12 +472,10 @@ impl Analyzer {
             variant: spec.config.variant.clone(),
             created: spec.config.created.clone(),
             manifest_digest: spec.manifest_digest.clone(),
-            config_findings: match self.opts.detect {
-                crate::options::Detect::Yes => {
-                    crate::forensics::findings::scan_config(&spec.config, out_layers.len())
-                }
-                crate::options::Detect::No => Vec::new(),
-            },
+            config_findings: crate::forensics::findings::scan_config(
+                &spec.config,
+                out_layers.len(),
+            ),
             layers: out_layers,
         })
     }
@@ -482,6 +485,8 @@ type HistoryFields = (Option<String>, Option<String>, Option<String>);
 
 /// Map history to layers: entries with `empty_layer` made no layer; the rest map to
 /// layers in order. When the counts disagree the mapping is unknowable: none is given.
+/// Credentials in a command are redacted (`findings::redact_command`): the report never
+/// prints them.
 fn layer_history(spec: &ImageSpec) -> Vec<HistoryFields> {
     let Some(history) = &spec.config.history else {
         return Vec::new();
@@ -489,7 +494,15 @@ fn layer_history(spec: &ImageSpec) -> Vec<HistoryFields> {
     let non_empty: Vec<HistoryFields> = history
         .iter()
         .filter(|h| !h.empty_layer.unwrap_or(false))
-        .map(|h| (h.created_by.clone(), h.created.clone(), h.comment.clone()))
+        .map(|h| {
+            (
+                h.created_by
+                    .as_deref()
+                    .map(crate::forensics::findings::redact_command),
+                h.created.clone(),
+                h.comment.clone(),
+            )
+        })
         .collect();
     if non_empty.len() == spec.layers.len() {
         non_empty
