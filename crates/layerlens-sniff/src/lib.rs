@@ -39,6 +39,8 @@
 //! a public prefix (`ghp_`, `AKIA`, a key name, a PEM label) and the secret's length, so no
 //! `Debug`, `Display` or serialisation of these types can print one.
 
+#![forbid(unsafe_code)]
+
 mod cargo;
 mod elf;
 mod gem;
