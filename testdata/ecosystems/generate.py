@@ -14,7 +14,8 @@ archive helpers are those of ../generate.py):
       (no finding: links are not files);
     layer 1 (COPY keys): root/.ssh/id_ed25519 (an OpenSSH private key block),
       app/.env (GITHUB_TOKEN=ghp_..., DB_PASSWORD=...), app/.env.example (placeholders:
-      no finding), app/README.md mentioning a token-like word (no finding);
+      no finding), app/README.md mentioning a token-like word (no finding), a file in
+      srv/drop/ (the directory entry repeated, still 0777: one finding, layer 1's);
     layer 2 (RUN rm): a whiteout of root/.ssh/id_ed25519 (the key is hidden, still
       shipped) and app/.env rewritten without the token (the old one is hidden);
     config: Env API_TOKEN=ghp_..., a label "com.example.db-password", a history ARG
@@ -142,6 +143,9 @@ def findings():
         ("dir", "root", None, 0o700),
         ("dir", "root/.ssh", None, 0o700),
         ("file", "root/.ssh/id_ed25519", openssh_key(), 0o600),
+        ("dir", "srv", None, 0o755),
+        ("dir", "srv/drop", None, 0o777),
+        ("file", "srv/drop/inbox.txt", b"hello\n", 0o644),
     ])
     cleanup = tar([
         ("dir", "app", None, 0o755),

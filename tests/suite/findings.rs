@@ -160,10 +160,11 @@ fn every_kind_with_its_layer_and_whether_it_is_hidden() {
             None,
             Some("666"),
         ),
+        // Layer 1 repeats the directory entry (it writes into it): the visible one only.
         (
             "world-writable",
             "srv/drop",
-            Some(0),
+            Some(1),
             false,
             None,
             None,

@@ -312,6 +312,12 @@ impl<'c, 'm, 'a> Findings<'c, 'm, 'a> {
                     entry: c.entry,
                 };
                 let r = o.record(at);
+                let hidden = o.get(c.pid) != Some(at);
+                // A directory entry a later layer repeats (every layer writing into it
+                // does) holds no bytes: only the visible one says what the mode is.
+                if hidden && r.kind == EntryKind::Directory {
+                    continue;
+                }
                 let detected = c.detected.and_then(|i| {
                     self.m.layers()[layer as usize]
                         .1
@@ -326,7 +332,7 @@ impl<'c, 'm, 'a> Findings<'c, 'm, 'a> {
                         .layers
                         .get(depth as usize)
                         .and_then(|l| l.created_by.clone()),
-                    hidden: o.get(c.pid) != Some(at),
+                    hidden,
                     rule: detected.map(|d| d.rule.clone()),
                     line: detected.map(|d| d.line),
                     excerpt: detected.map(|d| d.excerpt.clone()),
