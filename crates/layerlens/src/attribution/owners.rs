@@ -76,8 +76,12 @@ pub(crate) struct Context<'m, 'a> {
     rpm_listed: Vec<Vec<OnceLock<Vec<Arc<Listed>>>>>,
     /// Per layer: `name-evr.arch` of every package its rpm databases hold.
     rpm_held: Vec<OnceLock<HashSet<String>>>,
-    /// Every package a file is, set-wide: (path, layer, its record, the package).
-    files: Vec<(u32, u32, &'a FilePackage)>,
+    /// Every package a file is, set-wide: (path, layer, the package).
+    pub files: Vec<(u32, u32, &'a FilePackage)>,
+    /// The entries of `files` that own nothing but their own file (Go, cargo, Maven),
+    /// by (layer, record): the walk counts them as their records come and go, without
+    /// reading the table again (a gem, which owns a directory, is in the table).
+    singles: HashMap<(u32, u32), usize>,
     /// Per entry of `files`: the paths it owns besides a root.
     file_listed: Vec<OnceLock<Arc<Listed>>>,
 }
@@ -115,11 +119,16 @@ impl<'m, 'a> Context<'m, 'a> {
             .collect();
         let mut class = class;
         let mut files = Vec::new();
+        let mut singles = HashMap::default();
         for (l, (_, r)) in m.layers().iter().enumerate() {
             let Some(r) = r else { continue };
             for f in &r.detected.packages {
                 if let Some(pid) = m.paths().find(&f.path) {
-                    class[pid as usize] |= PACKAGE_FILE;
+                    if f.manager == Manager::Gem {
+                        class[pid as usize] |= PACKAGE_FILE;
+                    } else {
+                        singles.insert((l as u32, f.entry), files.len());
+                    }
                     files.push((pid, l as u32, f));
                 }
             }
@@ -190,8 +199,18 @@ impl<'m, 'a> Context<'m, 'a> {
             rpm_listed,
             rpm_held,
             files,
+            singles,
             file_listed,
         }
+    }
+
+    /// The entry of `files` that record `entry` of layer `layer` is, when that package
+    /// owns only itself (Go, cargo, Maven).
+    pub fn single(&self, layer: u32, entry: u32) -> Option<usize> {
+        if self.singles.is_empty() {
+            return None;
+        }
+        self.singles.get(&(layer, entry)).copied()
     }
 
     /// The rpm database `index` of layer `layer`.
@@ -388,8 +407,14 @@ impl Table {
             .find_map(|r| self.roots.get(&r).copied())
     }
 
-    /// Read every package database visible in `o`.
+    /// Read every package database visible in `o`, and every package a visible file is.
     pub fn build(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> Table {
+        Table::build_with(cx, o, true)
+    }
+
+    /// [`Table::build`]; without the packages that own only their file (Go, cargo,
+    /// Maven) unless `singles`: the walk counts those itself ([`Context::single`]).
+    pub fn build_with(cx: &Context<'_, '_>, o: &Overlay<'_, '_>, singles: bool) -> Table {
         let m = cx.m;
         let mut notes = Vec::new();
         let mut found: Vec<Found> = Vec::new();
@@ -593,6 +618,9 @@ impl Table {
         }
         // The packages files are: visible only where that very record is.
         for (i, &(pid, layer, f)) in cx.files.iter().enumerate() {
+            if !singles && f.manager != Manager::Gem {
+                continue;
+            }
             let Some(at) = o.get(pid) else { continue };
             if o.layer_at(at.depth) != layer || at.entry != f.entry {
                 continue;

@@ -2,9 +2,13 @@
 //!
 //! The bytes of every visible regular file sit in one kind (and in its owner's
 //! package): an entry entering or leaving the table moves its bytes in or out. The
-//! package table is read again only at a node whose layer touches a package database,
-//! or a symlink on the way to a listed path; then every visible file is moved from its
-//! old kind and owner to its new ones, and back when the walk leaves that node.
+//! package table is read again only at a node whose layer touches a package database
+//! (or a gemspec), or a symlink on the way to a listed path; then every visible file is
+//! moved from its old kind and owner to its new ones, and back when the walk leaves that
+//! node. A package that is only its own file (a Go or cargo-auditable binary, a jar)
+//! needs no table: it comes and goes with its record, owning it unless a package of the
+//! table lists that path (so 1,000 images each adding a Go binary on one base read the
+//! base's databases once, not 1,000 times).
 //!
 //! The recommendations' tallies ride along: caches, docs and toolchains of the own
 //! layers, and of the base layers ("slim"), each counted per image and, once per
@@ -13,6 +17,8 @@
 use foldhash::HashMap;
 
 use super::owners::{Context, Table};
+use super::packages::Manager;
+use super::rules::OwnerClass;
 use super::rules::{classify_class, METADATA, PACKAGE_FILE, RPM};
 use super::{ByKind, Kind, PackageUsage};
 use crate::model::overlay::{At, Overlay, Why};
@@ -60,6 +66,13 @@ pub(crate) struct ImageAttribution {
     pub buckets: [(u64, u64); BUCKETS],
 }
 
+/// Who owns a file: a package of the current table, or a package that is that file.
+#[derive(Clone, Copy)]
+enum Owner {
+    Table(u32),
+    Single(usize),
+}
+
 struct Current {
     table: Table,
     /// Per package: bytes and regular files visible.
@@ -92,6 +105,11 @@ pub(crate) struct Attribute<'c, 'm, 'a> {
     pub first: HashMap<(usize, u32), (u32, u32)>,
     /// Per image reached.
     pub images: Vec<(u32, ImageAttribution)>,
+    /// Per package that is its own file (`Context::files` index): bytes and files
+    /// counted to it (0 when a package of the table lists its path).
+    single_sums: HashMap<usize, (u64, u64)>,
+    /// The packages that are their own file whose record is visible, with its depth.
+    live: HashMap<usize, u32>,
 }
 
 impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
@@ -119,7 +137,14 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                 .collect(),
             first: HashMap::default(),
             images: Vec::new(),
+            single_sums: HashMap::default(),
+            live: HashMap::default(),
         }
+    }
+
+    /// The package that is the record `at` itself, when it owns only itself.
+    fn single(&self, o: &Overlay<'_, '_>, at: At) -> Option<usize> {
+        self.cx.single(o.layer_at(at.depth), at.entry)
     }
 
     fn current(&self) -> &Current {
@@ -127,14 +152,26 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
     }
 
     /// Kind, owner and tally of the regular file `at` at `pid`, under `t`.
-    fn classify(&self, t: &Table, pid: u32, at: At) -> (Kind, Option<u32>, Option<usize>) {
-        let owner = t.owner(self.cx, pid);
+    fn classify(
+        &self,
+        t: &Table,
+        pid: u32,
+        at: At,
+        o: &Overlay<'_, '_>,
+    ) -> (Kind, Option<Owner>, Option<usize>) {
+        let owner = match t.owner(self.cx, pid) {
+            Some(i) => Some(Owner::Table(i)),
+            None => self.single(o, at).map(Owner::Single),
+        };
         let in_base = self.in_base[at.depth as usize];
-        let kind = classify_class(
-            self.cx.class[pid as usize],
-            owner.map(|o| t.found[o as usize].class),
-            in_base,
-        );
+        let class = owner.map(|w| match w {
+            Owner::Table(i) => t.found[i as usize].class,
+            Owner::Single(_) => OwnerClass {
+                os: false,
+                toolchain: false,
+            },
+        });
+        let kind = classify_class(self.cx.class[pid as usize], class, in_base);
         (kind, owner, bucket(kind, in_base))
     }
 
@@ -146,20 +183,25 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
     /// table, and in or out of its package.
     fn count(&mut self, pid: u32, at: At, size: u64, add: bool, o: &Overlay<'_, '_>) {
         let cur = self.tables.last().expect("a table");
-        let (kind, owner, b) = self.classify(&cur.table, pid, at);
+        let (kind, owner, b) = self.classify(&cur.table, pid, at, o);
         let k = Self::kind_index(kind);
         let sums = &mut self.tables.last_mut().expect("a table").sums;
+        let slot = match owner {
+            Some(Owner::Table(i)) => Some(&mut sums[i as usize]),
+            Some(Owner::Single(i)) => Some(self.single_sums.entry(i).or_default()),
+            None => None,
+        };
         if add {
             self.by_kind[k] += size;
-            if let Some(o) = owner {
-                sums[o as usize].0 += size;
-                sums[o as usize].1 += 1;
+            if let Some(s) = slot {
+                s.0 += size;
+                s.1 += 1;
             }
         } else {
             self.by_kind[k] -= size;
-            if let Some(o) = owner {
-                sums[o as usize].0 -= size;
-                sums[o as usize].1 -= 1;
+            if let Some(s) = slot {
+                s.0 -= size;
+                s.1 -= 1;
             }
         }
         if let Some(b) = b {
@@ -193,6 +235,9 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         self.watch(o, pid, at);
         let r = o.record(at);
         if r.kind == EntryKind::Regular {
+            if let Some(i) = self.single(o, at) {
+                self.live.insert(i, at.depth);
+            }
             self.count(pid, at, r.size, true, o);
         }
     }
@@ -204,6 +249,9 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         let r = o.record(at);
         if r.kind == EntryKind::Regular {
             self.count(pid, at, r.size, false, o);
+            if let Some(i) = self.single(o, at) {
+                self.live.remove(&i);
+            }
         }
     }
 
@@ -245,7 +293,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
 
     pub fn applied(&mut self, o: &Overlay<'_, '_>) {
         if std::mem::take(&mut self.dirty) {
-            let table = Table::build(self.cx, o);
+            let table = Table::build_with(self.cx, o, false);
             self.switch(o, table, o.stack().len() - 1);
         }
     }
@@ -272,20 +320,55 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         for (k, &v) in Kind::ALL.iter().zip(&self.by_kind) {
             *by_kind.slot(*k) = v;
         }
-        let mut order: Vec<usize> = (0..cur.table.found.len()).collect();
-        order.sort_by(|&a, &b| cur.sums[b].0.cmp(&cur.sums[a].0).then(a.cmp(&b)));
-        let packages = order
+        // The table's packages in its order, then the packages that are their own file
+        // (in the set's order); largest first, ties by (manager, name, version, where).
+        type Row<'r> = ((u64, u64), Manager, &'r str, &'r str, Option<&'r str>, u32);
+        let mut rows: Vec<Row<'_>> = cur
+            .table
+            .found
+            .iter()
+            .zip(&cur.sums)
+            .map(|(f, &s)| {
+                (
+                    s,
+                    f.manager,
+                    f.name.as_str(),
+                    f.version.as_str(),
+                    f.location(),
+                    f.layer,
+                )
+            })
+            .collect();
+        let mut live: Vec<(usize, u32)> = self.live.iter().map(|(&i, &d)| (i, d)).collect();
+        live.sort_unstable();
+        for (i, depth) in live {
+            let (_, _, f) = self.cx.files[i];
+            let s = self.single_sums.get(&i).copied().unwrap_or_default();
+            rows.push((
+                s,
+                f.manager,
+                &f.name,
+                &f.version,
+                Some(f.path.as_str()),
+                depth,
+            ));
+        }
+        rows.sort_by(|a, b| {
+            b.0 .0
+                .cmp(&a.0 .0)
+                .then_with(|| (a.1, a.2, a.3, a.4).cmp(&(b.1, b.2, b.3, b.4)))
+        });
+        let packages = rows
             .into_iter()
-            .map(|i| {
-                let f = &cur.table.found[i];
-                let il = &img.layers[(f.layer as usize).min(img.layers.len().saturating_sub(1))];
+            .map(|(s, manager, name, version, _, layer)| {
+                let il = &img.layers[(layer as usize).min(img.layers.len().saturating_sub(1))];
                 PackageUsage {
-                    manager: f.manager,
-                    name: f.name.clone(),
-                    version: f.version.clone(),
-                    size: cur.sums[i].0,
-                    files: cur.sums[i].1,
-                    layer: f.layer as u64,
+                    manager,
+                    name: name.to_string(),
+                    version: version.to_string(),
+                    size: s.0,
+                    files: s.1,
+                    layer: layer as u64,
                     created_by: il.created_by.clone(),
                     diff_id: il.diff_id.clone(),
                 }
@@ -322,5 +405,115 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             }
         }
         self.dirty = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::attribution::packages::Manager;
+    use crate::read::detect::FilePackage;
+    use crate::read::layer::CapturedFile;
+    use crate::testutil::{image_report, report, set};
+
+    /// A package that is its own file: counted as its record comes and goes (no table
+    /// read), at the layer of the visible record, and second to a database that lists
+    /// the same path (the table's packages come first in manager order).
+    #[test]
+    fn packages_that_are_their_file_follow_their_record() {
+        let base = vec![
+            ("f", "usr/bin/tool", 100, 1),
+            ("f", "var/lib/dpkg/status", 60, 2),
+            ("f", "var/lib/dpkg/info/tool.list", 14, 3),
+        ];
+        let app = vec![("f", "app/server", 300, 4)];
+        let app2 = vec![("f", "app/server", 500, 5)];
+        let mut s = set(&[
+            ("one", vec![base.clone(), app.clone()]),
+            ("two", vec![base.clone(), app.clone(), app2.clone()]),
+        ]);
+        let go = |path: &str, version: &str, entry: u32| FilePackage {
+            entry,
+            path: path.into(),
+            manager: Manager::Go,
+            name: "example.com/svc".into(),
+            version: version.into(),
+            root: None,
+        };
+        for l in s.layers.values_mut() {
+            match l.files[0].path.as_str() {
+                "usr/bin/tool" => {
+                    l.captured = vec![
+                        CapturedFile {
+                            path: "var/lib/dpkg/status".into(),
+                            bytes: b"Package: tool\nVersion: 1.0\n".to_vec(),
+                        },
+                        CapturedFile {
+                            path: "var/lib/dpkg/info/tool.list".into(),
+                            bytes: b"/usr/bin/tool\n".to_vec(),
+                        },
+                    ];
+                    // Also a Go binary, but dpkg lists it: dpkg owns it.
+                    l.detected.packages = vec![FilePackage {
+                        name: "example.com/tool".into(),
+                        ..go("usr/bin/tool", "v0.1.0", 0)
+                    }];
+                }
+                "app/server" if l.files[0].size == 300 => {
+                    l.detected.packages = vec![go("app/server", "v1.0.0", 0)]
+                }
+                _ => l.detected.packages = vec![go("app/server", "v2.0.0", 0)],
+            }
+        }
+        let r = report(&s);
+        let rows = |name: &str| -> Vec<(Manager, String, String, u64, u64, u64)> {
+            image_report(&r, name)
+                .packages
+                .iter()
+                .map(|p| {
+                    (
+                        p.manager,
+                        p.name.clone(),
+                        p.version.clone(),
+                        p.size,
+                        p.files,
+                        p.layer,
+                    )
+                })
+                .collect()
+        };
+        let svc = |v: &str, size, layer| {
+            (
+                Manager::Go,
+                "example.com/svc".to_string(),
+                v.to_string(),
+                size,
+                1,
+                layer,
+            )
+        };
+        let tool = (
+            Manager::Go,
+            "example.com/tool".to_string(),
+            "v0.1.0".to_string(),
+            0,
+            0,
+            0,
+        );
+        let dpkg = (
+            Manager::Dpkg,
+            "tool".to_string(),
+            "1.0".to_string(),
+            100,
+            1,
+            0,
+        );
+        assert_eq!(
+            rows("one"),
+            [svc("v1.0.0", 300, 1), dpkg.clone(), tool.clone()]
+        );
+        assert_eq!(rows("two"), [svc("v2.0.0", 500, 2), dpkg, tool]);
+        let two = image_report(&r, "two");
+        assert_eq!(two.by_kind.language_deps, 500);
+        assert_eq!(two.by_kind.wasted, 300);
     }
 }
