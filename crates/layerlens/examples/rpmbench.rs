@@ -3,7 +3,9 @@
 //! `cargo run --release -p layerlens --example rpmbench [PUBLIC_DIR]`
 use std::time::{Duration, Instant};
 
-use layerlens::attribution::packages::rpm::{parse_header, read_bdb, read_ndb, read_sqlite, RpmPackage};
+use layerlens::attribution::packages::rpm::{
+    parse_header, read_bdb, read_ndb, read_sqlite, RpmPackage,
+};
 
 fn median(mut f: impl FnMut() -> usize) -> (Duration, usize) {
     let mut v = Vec::new();
