@@ -14,17 +14,22 @@
 //!   under `target/layerlens-bench/` and reused.
 //! - `LAYERLENS_BENCH_RUNS`: timed runs per measurement, median reported (default 5).
 //! - `LAYERLENS_BENCH_ONLY`: comma-separated groups: `docker`, `docker25`, `oci-gzip`,
-//!   `oci-zstd`, `gzip`, `threads`, `cache` (default: all).
+//!   `oci-zstd`, `gzip`, `threads`, `cache`, `detect` (default: all).
+//! - `detect`: what the detectors (`Options::detect`: Go/cargo/jar/gem packages, keys
+//!   and secrets) cost in the layer pass: the docker25 fleet and every
+//!   `LAYERLENS_BENCH_ARCHIVES` archive analysed with them on and off, the runs
+//!   interleaved (on, off, on, off…) so that other tenants disturb both alike.
 //! - `LAYERLENS_BENCH_THREADS`: the most threads (default: available cores).
 
 use std::path::{Path, PathBuf};
 
 use layerlens::present::parse_size;
-use layerlens::{Analyzer, Options, Verify};
+use layerlens::{Analyzer, Detect, Options, Verify};
 use layerlens_testtools::bench::{
-    ceiling_gunzip, ceiling_layers, layer_ranges, mbps, median, Time,
+    ceiling_gunzip, ceiling_layers, cpu_seconds, layer_ranges, mbps, median, Time,
 };
 use layerlens_testtools::synth::{self, SynthFormat, SynthOptions};
+use std::time::Instant;
 
 fn main() {
     let scale_s = std::env::var("LAYERLENS_BENCH_SCALE").unwrap_or_else(|_| "1GB".into());
@@ -145,6 +150,43 @@ fn main() {
         println!();
     }
 
+    if wanted("detect") {
+        let mut inputs = vec![fixture(&dir, &scale_s, scale, SynthFormat::Docker25)];
+        inputs.extend(
+            std::env::var("LAYERLENS_BENCH_ARCHIVES")
+                .ok()
+                .iter()
+                .flat_map(|v| v.split(','))
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+        );
+        println!("## Detectors in the layer pass (full analysis, {max_threads} threads)\n");
+        println!("Runs interleaved, medians; share = (on − off) ÷ off.\n");
+        println!("| input | MB | off: wall ms / cpu ms | on: wall ms / cpu ms | share by wall | share by cpu |");
+        println!("|---|---|---|---|---|---|");
+        for path in inputs {
+            let bytes = analyse_with(&path, max_threads, Detect::No);
+            let (on, off) = interleaved(runs, || {
+                (
+                    time(|| analyse_with(&path, max_threads, Detect::Yes)),
+                    time(|| analyse_with(&path, max_threads, Detect::No)),
+                )
+            });
+            println!(
+                "| {} | {:.0} | {:.0} / {:.0} | {:.0} / {:.0} | {:+.1} % | {:+.1} % |",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                bytes as f64 / 1e6,
+                off.wall * 1e3,
+                off.cpu * 1e3,
+                on.wall * 1e3,
+                on.cpu * 1e3,
+                100.0 * (on.wall - off.wall) / off.wall,
+                100.0 * (on.cpu - off.cpu) / off.cpu.max(1e-3),
+            );
+        }
+        println!();
+    }
+
     if wanted("cache") {
         let path = fixture(&dir, &scale_s, scale, SynthFormat::Docker25);
         let cache = dir.join(format!("cache-{scale_s}"));
@@ -212,7 +254,52 @@ fn fixture(dir: &Path, scale_s: &str, scale: u64, format: SynthFormat) -> PathBu
     path
 }
 
-/// A full layerlens analysis; returns the uncompressed bytes of the distinct layers.
+/// One timed call.
+fn time<T>(f: impl FnOnce() -> T) -> Time {
+    let (t, c) = (Instant::now(), cpu_seconds());
+    std::hint::black_box(f());
+    Time {
+        wall: t.elapsed().as_secs_f64(),
+        cpu: cpu_seconds() - c,
+    }
+}
+
+/// One untimed warm-up, then `runs` pairs measured back to back: the medians of each side.
+fn interleaved(runs: usize, mut pair: impl FnMut() -> (Time, Time)) -> (Time, Time) {
+    pair();
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for _ in 0..runs.max(1) {
+        let (x, y) = pair();
+        a.push(x);
+        b.push(y);
+    }
+    let med = |v: &mut Vec<Time>| {
+        let mut w: Vec<f64> = v.iter().map(|t| t.wall).collect();
+        let mut c: Vec<f64> = v.iter().map(|t| t.cpu).collect();
+        w.sort_by(f64::total_cmp);
+        c.sort_by(f64::total_cmp);
+        Time {
+            wall: w[w.len() / 2],
+            cpu: c[c.len() / 2],
+        }
+    };
+    (med(&mut a), med(&mut b))
+}
+
+/// A full analysis with the detectors on or off; the uncompressed layer bytes.
+fn analyse_with(path: &Path, threads: usize, detect: Detect) -> u64 {
+    let opts = Options {
+        threads,
+        detect,
+        ..Options::default()
+    };
+    let set = Analyzer::new(opts)
+        .analyze(&[path.to_string_lossy()])
+        .expect("analysis");
+    set.layers.values().map(|l| l.tar_size).sum()
+}
+
 fn analyse(path: &Path, threads: usize, verify: Verify, cache: Option<&Path>) -> u64 {
     let opts = Options {
         threads,

@@ -3,7 +3,9 @@
 mod attribution;
 mod cache;
 mod common;
+mod ecosystems;
 mod files;
+mod findings;
 mod forensics;
 mod fuzzed;
 mod malformed;

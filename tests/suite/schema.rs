@@ -43,6 +43,9 @@ fn output_validates_against_the_schema() {
     };
     assert_valid(&[store("docker20"), store("docker26/containerd-root")]);
     assert_valid(&[store("cs-overlay/root")]);
+    for name in ["findings.tar", "ecosystems.tar", "rpm-image.tar.gz"] {
+        assert_valid(&[crate::ecosystems::ecosystem(name)]);
+    }
     if let Some(dir) = public_dir() {
         assert_valid(&[dir
             .join("dive/.data/test-docker-image.tar")

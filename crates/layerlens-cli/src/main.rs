@@ -233,6 +233,11 @@ struct CheckArgs {
     /// Largest wasted percent of an image's non-base bytes, 0..100.
     #[arg(long, value_name = "PERCENT")]
     max_wasted_percent: Option<String>,
+    /// Fail an image with any finding of these kinds (comma-separated: private-key,
+    /// secret, secret-in-config, setuid, setgid, world-writable; or `all`), hidden ones
+    /// included: they are still shipped.
+    #[arg(long, value_name = "KINDS")]
+    no_findings: Option<String>,
     /// Any rule by key: `KEY=VALUE` (see the README), repeatable.
     #[arg(long = "rule", value_name = "KEY=VALUE")]
     rules: Vec<String>,
@@ -988,6 +993,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
         ("lowest-efficiency", &args.lowest_efficiency),
         ("max-wasted-size", &args.max_wasted_size),
         ("max-wasted-percent", &args.max_wasted_percent),
+        ("no-findings", &args.no_findings),
     ];
     for (key, value) in flags {
         if let Some(v) = value {

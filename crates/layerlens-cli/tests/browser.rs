@@ -187,3 +187,27 @@ fn a_script_error_shows_in_the_status() {
     let dom = dump_dom(&browser, &html, dir);
     assert!(status(&dom).starts_with("error: "), "{}", status(&dom));
 }
+
+/// The findings section exists only in reports with findings (so every other report
+/// renders as before) and draws from its own script; excerpts stay redacted.
+#[test]
+fn findings_section_draws_when_the_report_has_findings() {
+    let Some(browser) = chromium() else { return };
+    let tmp = temp_dir("browser-findings");
+    let dir = tmp.path();
+    let html = dir.join("report.html");
+    let fixture = repo_root().join("testdata/ecosystems/findings.tar");
+    run_ok(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        fixture.to_str().unwrap(),
+    ]);
+    let dom = dump_dom(&browser, &html, dir);
+    assert_eq!(status(&dom), "ok", "script error");
+    let f = section(&dom, "findings");
+    assert_eq!(count(f, "<tr"), 1 + 13, "{f}");
+    assert!(f.contains("root/.ssh/id_ed25519") && f.contains("hidden (still shipped)"));
+    assert!(f.contains("github-token: ghp_…(40)"), "{f}");
+    assert!(!dom.contains("FAKEfake0123456789"), "a secret printed");
+}

@@ -60,10 +60,14 @@ pub use digest::{ContentDigest, Digest};
 pub use error::{DigestSubject, Error, Location, Result};
 pub use model::paths::PathIndex;
 pub use options::{
-    CaptureMetadata, FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent, ProgressFn,
-    Verify,
+    CaptureMetadata, Detect, FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent,
+    ProgressFn, Verify,
 };
 pub use read::analyzer::{analyze, largest_first, Analyzer, Image, ImageLayer, ImageSet};
+pub use read::detect::{
+    is_rpm_database, Detected, FileFinding, FilePackage, RpmDatabase, MAX_RPMDB_FILE,
+    MAX_RPMDB_PER_LAYER,
+};
 pub use read::layer::{
     analyze_layer, is_package_metadata, normalize_path, split_parent, CapturedFile, Compression,
     EntryCounts, EntryKind, FileRecord, LayerReport, MAX_CAPTURED_FILE, MAX_CAPTURED_PER_LAYER,

@@ -158,6 +158,11 @@ pub struct Options {
     /// `RECORD`s, npm `package.json`s) during the layer walk, for attribution. On by
     /// default; bounded per file and per layer.
     pub capture_metadata: CaptureMetadata,
+    /// Look inside files during the layer walk: the packages files are (Go and
+    /// cargo-auditable binaries, Java archives, Ruby gems) and private keys and
+    /// credentials. On by default; bounded per file. (Image configs are always
+    /// scanned for credentials: that costs nothing.)
+    pub detect: Detect,
     /// Raised by the caller (Ctrl-C) to stop the analysis promptly.
     pub interrupt: Option<Arc<AtomicBool>>,
     /// Progress sink.
@@ -197,6 +202,16 @@ pub enum CaptureMetadata {
     No,
 }
 
+/// Whether the layer walk looks inside files ([`Options::detect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detect {
+    /// Run the detectors on the files that they want (a few per layer).
+    #[default]
+    Yes,
+    /// Run none: no Go, cargo, Maven or gem packages, no key or secret findings.
+    No,
+}
+
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
@@ -206,6 +221,7 @@ impl std::fmt::Debug for Options {
             .field("limits", &self.limits)
             .field("keep_files", &self.keep_files)
             .field("capture_metadata", &self.capture_metadata)
+            .field("detect", &self.detect)
             .field("interrupt", &self.interrupt.is_some())
             .field("progress", &self.progress.is_some())
             .field("file_visitor", &self.file_visitor.is_some())

@@ -73,6 +73,7 @@ pub(crate) fn layer(specs: &[Spec]) -> LayerReport {
         files,
         notes: Vec::new(),
         captured: Vec::new(),
+        detected: Default::default(),
     }
 }
 
@@ -112,6 +113,7 @@ pub(crate) fn set(images: &[(&str, Vec<Vec<Spec>>)]) -> ImageSet {
             manifest_digest: None,
             layers: image_layers,
             store: None,
+            config_findings: Vec::new(),
         });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

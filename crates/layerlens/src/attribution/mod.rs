@@ -152,7 +152,7 @@ impl ByKind {
 /// (a large set lists the same packages in many images).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageUsage {
-    /// `dpkg`, `apk`, `python` or `npm`.
+    /// `dpkg`, `apk`, `rpm`, `python`, `npm`, `go`, `cargo`, `maven` or `gem`.
     pub manager: Manager,
     /// Name.
     pub name: Arc<str>,

@@ -1,21 +1,24 @@
 //! Which packages a filesystem holds, and which package owns each path.
 //!
 //! The package databases are read from the bytes captured during the layer walk, each
-//! captured file parsed once for the whole set ([`Context`]). A [`Table`] is what one
+//! captured file parsed once for the whole set ([`Context`]); rpm databases were read
+//! at the end of their layer's walk, and the packages that files are (Go, cargo,
+//! Maven, gems) found by the walk's detectors. A [`Table`] is what one
 //! visible filesystem says: its packages, in (manager, name, version) order, and the
 //! first of them to list each path. A path listed through a symlinked directory is
 //! resolved in that filesystem, as the kernel would open it.
 
 use std::sync::{Arc, OnceLock};
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::packages::{self, DpkgStanza, Manager, Package};
-use super::rules::{self, OwnerClass, METADATA, RPM};
+use super::rules::{self, OwnerClass, METADATA, PACKAGE_FILE, RPM};
 use crate::model::overlay::{BitSet, Overlay};
 use crate::model::paths::NO_PATH;
 use crate::model::SetModel;
+use crate::read::detect::FilePackage;
 use crate::read::layer::{split_parent, EntryKind};
 
 /// No owner.
@@ -83,6 +86,9 @@ pub(crate) struct Context<'m, 'a> {
     pub class: Vec<u8>,
     /// Per path: the number of the npm package directory it lies under, or `NO_PATH`.
     pub npm_root: Vec<u32>,
+    /// Per path: the number of the directory a gem could own it through
+    /// (`…/gems/<full name>` or `…/extensions/<platform>/<abi>/<full name>`), or `NO_PATH`.
+    pub gem_root: Vec<u32>,
     /// The metadata paths (and rpm paths), ascending.
     meta: Vec<u32>,
     /// Per layer: captured path → index in `captured` (the last capture of a path).
@@ -90,6 +96,20 @@ pub(crate) struct Context<'m, 'a> {
     parsed: Vec<Vec<OnceLock<Parsed>>>,
     /// Per layer: the stanzas of every captured dpkg status file.
     status: Vec<OnceLock<Vec<DpkgStanza>>>,
+    /// Per layer: rpm database path → index in its `detected.rpm`.
+    rpm_dbs: Vec<HashMap<&'a str, usize>>,
+    /// Per layer, per rpm database: each package's listed paths.
+    rpm_listed: Vec<Vec<OnceLock<Vec<Arc<Listed>>>>>,
+    /// Per layer: `name-evr.arch` of every package its rpm databases hold.
+    rpm_held: Vec<OnceLock<HashSet<String>>>,
+    /// Every package a file is, set-wide: (path, layer, the package).
+    pub files: Vec<(u32, u32, &'a FilePackage)>,
+    /// The entries of `files` that own nothing but their own file (Go, cargo, Maven),
+    /// by (layer, record): the walk counts them as their records come and go, without
+    /// reading the table again (a gem, which owns a directory, is in the table).
+    singles: HashMap<(u32, u32), usize>,
+    /// Per entry of `files`: the paths it owns besides a root.
+    file_listed: Vec<OnceLock<Arc<Listed>>>,
 }
 
 fn is_status(path: &str) -> bool {
@@ -112,6 +132,56 @@ impl<'m, 'a> Context<'m, 'a> {
                     .unwrap_or(NO_PATH)
             })
             .collect();
+        let gem_root: Vec<u32> = (0..n)
+            .into_par_iter()
+            .map(|p| {
+                gem_root_of(m.paths().path(p))
+                    .and_then(|r| m.paths().find(r))
+                    .unwrap_or(NO_PATH)
+            })
+            .collect();
+        let mut class = class;
+        let mut files = Vec::new();
+        let mut singles = HashMap::default();
+        for (l, (_, r)) in m.layers().iter().enumerate() {
+            let Some(r) = r else { continue };
+            for f in &r.detected.packages {
+                if let Some(pid) = m.paths().find(&f.path) {
+                    if f.manager == Manager::Gem {
+                        class[pid as usize] |= PACKAGE_FILE;
+                    } else {
+                        singles.insert((l as u32, f.entry), files.len());
+                    }
+                    files.push((pid, l as u32, f));
+                }
+            }
+        }
+        let file_listed = files.iter().map(|_| OnceLock::new()).collect();
+        let rpm_dbs = m
+            .layers()
+            .iter()
+            .map(|(_, r)| {
+                r.map(|r| {
+                    r.detected
+                        .rpm
+                        .iter()
+                        .enumerate()
+                        .map(|(i, d)| (d.path.as_str(), i))
+                        .collect()
+                })
+                .unwrap_or_default()
+            })
+            .collect();
+        let rpm_listed = m
+            .layers()
+            .iter()
+            .map(|(_, r)| {
+                (0..r.map_or(0, |r| r.detected.rpm.len()))
+                    .map(|_| OnceLock::new())
+                    .collect()
+            })
+            .collect();
+        let rpm_held = m.layers().iter().map(|_| OnceLock::new()).collect();
         let meta = (0..n)
             .filter(|&p| class[p as usize] & (METADATA | RPM) != 0)
             .collect();
@@ -143,10 +213,17 @@ impl<'m, 'a> Context<'m, 'a> {
             m,
             class,
             npm_root,
+            gem_root,
             meta,
             captured,
             parsed,
             status,
+            rpm_dbs,
+            rpm_listed,
+            rpm_held,
+            files,
+            singles,
+            file_listed,
         };
         // Every captured metadata file parsed now, on every core, rather than one at a
         // time when the walk first needs it.
@@ -164,6 +241,67 @@ impl<'m, 'a> Context<'m, 'a> {
             cx.parse(l, i, pid);
         });
         cx
+    }
+
+    /// The entry of `files` that record `entry` of layer `layer` is, when that package
+    /// owns only itself (Go, cargo, Maven).
+    pub fn single(&self, layer: u32, entry: u32) -> Option<usize> {
+        if self.singles.is_empty() {
+            return None;
+        }
+        self.singles.get(&(layer, entry)).copied()
+    }
+
+    /// The rpm database `index` of layer `layer`.
+    fn rpm_db(&self, layer: u32, index: usize) -> &'a crate::read::detect::RpmDatabase {
+        let r = self.m.layers()[layer as usize].1.expect("a layer with rpm");
+        &r.detected.rpm[index]
+    }
+
+    /// The listed paths of each package of rpm database `index` of layer `layer`.
+    fn rpm_listed(&self, layer: u32, index: usize) -> &[Arc<Listed>] {
+        self.rpm_listed[layer as usize][index].get_or_init(|| {
+            self.rpm_db(layer, index)
+                .packages
+                .iter()
+                .map(|p| Listed::new(self.m, p.files.iter().map(|f| f.path.clone()).collect()))
+                .collect()
+        })
+    }
+
+    /// Whether an rpm database of layer `layer` holds this package.
+    fn rpm_holds(&self, layer: u32, p: &crate::attribution::packages::rpm::RpmPackage) -> bool {
+        self.rpm_held[layer as usize]
+            .get_or_init(|| {
+                let Some(r) = self.m.layers()[layer as usize].1 else {
+                    return HashSet::default();
+                };
+                r.detected
+                    .rpm
+                    .iter()
+                    .flat_map(|d| &d.packages)
+                    .map(|p| p.nevra())
+                    .collect()
+            })
+            .contains(&p.nevra())
+    }
+
+    /// The paths entry `i` of `files` owns by name: the file itself, and for a gem
+    /// its `cache/<full name>.gem`.
+    fn file_listed(&self, i: usize) -> &Arc<Listed> {
+        self.file_listed[i].get_or_init(|| {
+            let (_, _, f) = self.files[i];
+            let mut paths = vec![f.path.clone()];
+            if let Some(full) = f
+                .root
+                .as_deref()
+                .and_then(|r| r.rsplit_once("gems/"))
+                .filter(|_| f.manager == Manager::Gem)
+            {
+                paths.push(format!("{}cache/{}.gem", full.0, full.1));
+            }
+            Listed::new(self.m, paths)
+        })
     }
 
     fn bytes(&self, layer: u32, index: usize) -> &'a [u8] {
@@ -265,8 +403,10 @@ pub(crate) struct Found {
     pub manager: Manager,
     pub name: Arc<str>,
     pub version: Arc<str>,
-    /// For npm: the package directory (its path number, and its path).
+    /// For npm and gems: the package directory (its path number, and its path).
     root: Option<(u32, String)>,
+    /// For gems: the compiled extension directories it owns too.
+    pub extra_roots: Vec<u32>,
     /// Position of the layer that added it.
     pub layer: u32,
     files: Option<Arc<Listed>>,
@@ -278,7 +418,26 @@ pub(crate) struct Found {
 pub(crate) type FoundKey = (Manager, Arc<str>, Arc<str>, Option<u32>, u32, usize);
 
 impl Found {
-    /// Its npm package directory's path number, if it is an npm package.
+    /// Where the package is, when that tells two packages of one name apart: the
+    /// directory of an npm package or a gem, the file of a Go, cargo or Maven package.
+    pub fn location(&self, paths: &crate::model::PathIndex<'_>) -> Option<String> {
+        if let Some((_, r)) = &self.root {
+            return Some(r.clone());
+        }
+        match self.manager {
+            Manager::Go | Manager::Cargo | Manager::Maven => self
+                .files
+                .as_ref()
+                .and_then(|l| l.0.first())
+                .map(|p| match p {
+                    ListedPath::Numbered(pid) => paths.path(*pid).to_string(),
+                    ListedPath::Text(t) => t.to_string(),
+                }),
+            _ => None,
+        }
+    }
+
+    /// Its npm or gem package directory's path number, if it has one.
     pub fn root(&self) -> Option<u32> {
         self.root
             .as_ref()
@@ -311,8 +470,8 @@ pub(crate) struct Table {
     pub found: Vec<Found>,
     /// Per path: the first package listing it (index into `found`), or [`NO_OWNER`].
     owner: Vec<u32>,
-    /// Per npm package directory: the first package with that root.
-    npm: HashMap<u32, u32>,
+    /// Per npm or gem package directory: the first package with that root.
+    roots: HashMap<u32, u32>,
 }
 
 impl Table {
@@ -323,23 +482,26 @@ impl Table {
                 return Some(o);
             }
         }
-        let root = cx.npm_root[pid as usize];
-        if root == NO_PATH {
-            return None;
-        }
-        self.npm.get(&root).copied()
+        [cx.npm_root[pid as usize], cx.gem_root[pid as usize]]
+            .into_iter()
+            .filter(|&r| r != NO_PATH)
+            .find_map(|r| self.roots.get(&r).copied())
     }
 
     /// Read every package database visible in `o`, and claim the files each lists.
     pub fn build(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> Table {
-        let (found, notes) = find(cx, o);
+        let (found, notes) = find(cx, o, true);
         Table::claim(cx, o, found, notes)
     }
 }
 
 /// Every package database visible in `o`: its packages in (manager, name, version,
 /// root) order, and what could not be read.
-pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Vec<String>) {
+pub(crate) fn find(
+    cx: &Context<'_, '_>,
+    o: &Overlay<'_, '_>,
+    singles: bool,
+) -> (Vec<Found>, Vec<String>) {
     let m = cx.m;
     let mut notes = Vec::new();
     let mut found: Vec<Found> = Vec::new();
@@ -354,12 +516,19 @@ pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Ve
     let mut lists: HashMap<&str, (Arc<Listed>, u32)> = HashMap::default();
     let mut list_order: Vec<&str> = Vec::new();
     let mut apk = None;
-    let mut rpm = false;
+    // rpm: the database the highest layer wrote (another backend's or directory's may be
+    // left over from before a migration).
+    let mut rpm: Option<(u32, u32, u32)> = None;
     let mut lang: Vec<Found> = Vec::new();
     for &pid in &cx.meta {
         let Some(at) = o.get(pid) else { continue };
-        if cx.class[pid as usize] & RPM != 0 {
-            rpm = true;
+        if cx.class[pid as usize] & RPM != 0
+            && o.record(at).kind == EntryKind::Regular
+            && crate::read::detect::is_rpm_database(m.paths().path(pid))
+            && !m.paths().path(pid).ends_with("-wal")
+            && rpm.is_none_or(|(d, _, _)| at.depth >= d)
+        {
+            rpm = Some((at.depth, o.layer_at(at.depth), pid));
         }
         if cx.class[pid as usize] & METADATA == 0 {
             continue;
@@ -401,6 +570,7 @@ pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Ve
                 name: p.name.as_str().into(),
                 version: p.version.as_str().into(),
                 root: None,
+                extra_roots: Vec::new(),
                 layer: depth,
                 files: Some(l.clone()),
                 class: os(p.manager, &p.name),
@@ -412,6 +582,7 @@ pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Ve
                     name: p.name.as_str().into(),
                     version: p.version.as_str().into(),
                     root: Some((m.paths().find(&root).unwrap_or(NO_PATH), root)),
+                    extra_roots: Vec::new(),
                     layer: depth,
                     files: None,
                     class: os(p.manager, &p.name),
@@ -443,6 +614,7 @@ pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Ve
             name: st.name.as_str().into(),
             version: st.version.as_str().into(),
             root: None,
+            extra_roots: Vec::new(),
             layer,
             files,
             class: os(Manager::Dpkg, &st.name),
@@ -458,6 +630,7 @@ pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Ve
                 name: name.into(),
                 version: "".into(),
                 root: None,
+                extra_roots: Vec::new(),
                 layer: *layer,
                 files: Some(files.clone()),
                 class: os(Manager::Dpkg, name),
@@ -486,6 +659,7 @@ pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Ve
                     name: p.name.as_str().into(),
                     version: p.version.as_str().into(),
                     root: None,
+                    extra_roots: Vec::new(),
                     layer,
                     files: Some(l.clone()),
                     class: os(Manager::Apk, &p.name),
@@ -496,12 +670,65 @@ pub(crate) fn find(cx: &Context<'_, '_>, o: &Overlay<'_, '_>) -> (Vec<Found>, Ve
             .push("lib/apk/db/installed: present but not captured; apk packages not read".into()),
         None => {}
     }
-    if rpm {
-        notes.push(
-            "rpm database present but not readable by layerlens: rpm-installed files are \
-                 counted as app/unowned"
-                .into(),
-        );
+    if let Some((_, layer, pid)) = rpm {
+        let path = m.paths().path(pid);
+        match cx.rpm_dbs[layer as usize].get(path) {
+            None => notes.push(format!(
+                "{path}: present but not captured; rpm packages not read"
+            )),
+            Some(&i) => {
+                let db = cx.rpm_db(layer, i);
+                if let Some(e) = &db.error {
+                    notes.push(format!(
+                        "{path}: rpm database not readable ({e}); rpm-installed files are \
+                         counted as app/unowned"
+                    ));
+                }
+                for (p, l) in db.packages.iter().zip(cx.rpm_listed(layer, i)) {
+                    let added = (0..o.stack().len() as u32)
+                        .find(|&d| cx.rpm_holds(o.layer_at(d), p))
+                        .unwrap_or(0);
+                    found.push(Found {
+                        manager: Manager::Rpm,
+                        name: p.name.as_str().into(),
+                        version: p.evr().into(),
+                        root: None,
+                        extra_roots: Vec::new(),
+                        layer: added,
+                        files: Some(l.clone()),
+                        class: os(Manager::Rpm, &p.name),
+                    });
+                }
+            }
+        }
+    }
+    // The packages files are: visible only where that very record is.
+    for (i, &(pid, layer, f)) in cx.files.iter().enumerate() {
+        if !singles && f.manager != Manager::Gem {
+            continue;
+        }
+        let Some(at) = o.get(pid) else { continue };
+        if o.layer_at(at.depth) != layer || at.entry != f.entry {
+            continue;
+        }
+        let root = f
+            .root
+            .as_ref()
+            .map(|r| (m.paths().find(r).unwrap_or(NO_PATH), r.clone()));
+        let extra_roots = match &f.root {
+            Some(r) if f.manager == Manager::Gem => gem_extension_dirs(m, r),
+            _ => Vec::new(),
+        };
+        lang.push(Found {
+            manager: f.manager,
+            name: f.name.as_str().into(),
+            version: f.version.as_str().into(),
+            root,
+            extra_roots,
+            layer: at.depth,
+            files: Some(cx.file_listed(i).clone()),
+            class: os(f.manager, &f.name),
+        });
     }
     found.extend(lang);
     found.sort_by(|a, b| {
@@ -531,12 +758,15 @@ impl Table {
     ) -> Table {
         let paths = cx.m.paths();
         let mut owner = vec![NO_OWNER; paths.len()];
-        let mut npm: HashMap<u32, u32> = HashMap::default();
+        let mut roots: HashMap<u32, u32> = HashMap::default();
         let mut through = BitSet::new(paths.len());
         let mut targets = Vec::new();
         for (i, f) in found.iter().enumerate() {
             if let Some(root) = f.root() {
-                npm.entry(root).or_insert(i as u32);
+                roots.entry(root).or_insert(i as u32);
+            }
+            for &r in &f.extra_roots {
+                roots.entry(r).or_insert(i as u32);
             }
             targets.clear();
             claims(cx, o, f, &mut through, &mut targets);
@@ -548,7 +778,11 @@ impl Table {
             }
         }
         let _ = notes;
-        Table { found, owner, npm }
+        Table {
+            found,
+            owner,
+            roots,
+        }
     }
 }
 
@@ -616,4 +850,42 @@ pub(crate) fn claims(
             out.push(t);
         }
     }
+}
+
+/// The directory a gem could own `path` through: the deepest `…/gems/<full name>` or
+/// `…/extensions/<platform>/<abi>/<full name>` strictly above it. Only a directory a
+/// gemspec names ([`Found::root`], [`gem_extension_dirs`]) is owned.
+fn gem_root_of(path: &str) -> Option<&str> {
+    // Runs once per path: most hold neither name.
+    if !path.contains("gems/") && !path.contains("extensions/") {
+        return None;
+    }
+    let comps: Vec<&str> = path.split('/').collect();
+    let take = (0..comps.len()).rev().find_map(|i| match comps[i] {
+        "gems" if comps.len() > i + 2 => Some(i + 2),
+        "extensions" if comps.len() > i + 4 => Some(i + 4),
+        _ => None,
+    })?;
+    let len: usize = comps[..take].iter().map(|c| c.len() + 1).sum::<usize>() - 1;
+    Some(&path[..len])
+}
+
+/// The compiled-extension directories of the gem whose directory is `root`
+/// (`<base>/gems/<full>`): `<base>/extensions/<platform>/<abi>/<full>`, as numbered in
+/// the set.
+fn gem_extension_dirs(m: &SetModel<'_>, root: &str) -> Vec<u32> {
+    let Some((base, full)) = root.rsplit_once("gems/") else {
+        return Vec::new();
+    };
+    let Some(ext) = m.paths().find(&format!("{base}extensions")) else {
+        return Vec::new();
+    };
+    let depth = m.paths().path(ext).matches('/').count() + 3;
+    m.paths()
+        .under(ext)
+        .filter(|&p| {
+            let path = m.paths().path(p);
+            path.matches('/').count() == depth && split_parent(path).1 == full
+        })
+        .collect()
 }

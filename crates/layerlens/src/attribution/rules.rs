@@ -110,7 +110,8 @@ pub fn is_doc(path: &str) -> bool {
     })
 }
 
-/// Whether an OS package is a toolchain: `*-dev`, or a compiler / build tool.
+/// Whether an OS package is a toolchain: `*-dev` (Debian, Alpine), `*-devel` (rpm), or a
+/// compiler / build tool.
 pub fn is_toolchain_package(name: &str) -> bool {
     const NAMES: &[&str] = &[
         "gcc",
@@ -127,9 +128,13 @@ pub fn is_toolchain_package(name: &str) -> bool {
         "pkg-config",
         "pkgconf",
         "cmake",
+        "kernel-headers",
+        "glibc-headers",
+        "pkgconf-pkg-config",
     ];
     const PREFIXES: &[&str] = &["gcc-", "g++-", "cpp-", "binutils-", "clang-", "llvm-"];
     name.ends_with("-dev")
+        || name.ends_with("-devel")
         || NAMES.contains(&name)
         || (has_prefix(name, PREFIXES) && !name.ends_with("-base"))
 }
@@ -173,6 +178,9 @@ pub(crate) const LANGUAGE_PATH: u8 = 16;
 pub(crate) const METADATA: u8 = 32;
 /// Under an rpm database directory.
 pub(crate) const RPM: u8 = 64;
+/// A file some layer's detectors found to be a package (set per set by
+/// `owners::Context`, never by [`path_class`]).
+pub(crate) const PACKAGE_FILE: u8 = 128;
 
 /// Every rule of a path, as bits.
 pub(crate) fn path_class(path: &str) -> u8 {
@@ -454,6 +462,12 @@ mod tests {
         assert!(is_toolchain_package("gcc-12"));
         assert!(!is_toolchain_package("gcc-12-base"));
         assert!(!is_toolchain_package("libgcc-s1"));
+        // rpm's names
+        assert!(is_toolchain_package("glibc-devel"));
+        assert!(is_toolchain_package("gcc-c++"));
+        assert!(is_toolchain_package("kernel-headers"));
+        assert!(!is_toolchain_package("libgcc"));
+        assert!(!is_toolchain_package("glibc"));
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! away, every claim again) move from their old owner to their new one, and back when
 //! the walk leaves that node. The work follows what changes, not what is visible.
 //!
+//! A package that is only its own file (a Go or cargo-auditable binary, a jar) needs no
+//! table: it comes and goes with its record, owning it unless a package of the table
+//! lists that path.
+//!
 //! The recommendations' tallies ride along: caches, docs and toolchains of the own
 //! layers, and of the base layers ("slim"), each counted per image and, once per
 //! record, for the whole set.
@@ -17,7 +21,8 @@ use std::sync::Arc;
 use foldhash::HashMap;
 
 use super::owners::{claims, find, Context, Found, FoundKey, NO_OWNER};
-use super::rules::{classify_class, METADATA, RPM};
+use super::packages::Manager;
+use super::rules::{classify_class, OwnerClass, METADATA, PACKAGE_FILE, RPM};
 use super::{ByKind, Kind, PackageUsage};
 use crate::model::overlay::{At, BitSet, Overlay, Why};
 use crate::model::paths::NO_PATH;
@@ -65,6 +70,14 @@ pub(crate) struct ImageAttribution {
     pub notes: Vec<String>,
     /// Per tally: bytes and files.
     pub buckets: [(u64, u64); BUCKETS],
+}
+
+/// Who owns a file: a package of the current list (its id), or a package that is that
+/// very file (its index in `Context::files`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Table(u32),
+    Single(usize),
 }
 
 /// What a node that changed the packages changed, to take back when the walk leaves it.
@@ -123,6 +136,10 @@ pub(crate) struct Attribute<'c, 'm, 'a> {
     version: u64,
     last: Option<(u64, u32, Arc<[PackageUsage]>)>,
     targets: Vec<u32>,
+    /// Per package that is its own file: bytes and files counted to it (0 when a
+    /// package of the list claims its path), and where its record is visible.
+    single_sums: HashMap<usize, (u64, u64)>,
+    live: HashMap<usize, u32>,
 }
 
 impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
@@ -160,6 +177,8 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             version: 0,
             last: None,
             targets: Vec::new(),
+            single_sums: HashMap::default(),
+            live: HashMap::default(),
         }
     }
 
@@ -169,26 +188,46 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         if o != NO_OWNER {
             return Some(o);
         }
-        let root = self.cx.npm_root[pid as usize];
-        if root == NO_PATH {
-            return None;
+        [
+            self.cx.npm_root[pid as usize],
+            self.cx.gem_root[pid as usize],
+        ]
+        .into_iter()
+        .filter(|&r| r != NO_PATH)
+        .find_map(|r| self.npm.get(&r).copied())
+    }
+
+    /// The owner of the file `at` at `pid` now: a package of the list, else the package
+    /// the file itself is.
+    fn owner_for(&self, o: &Overlay<'_, '_>, pid: u32, at: At) -> Option<Owner> {
+        match self.owner_of(pid) {
+            Some(id) => Some(Owner::Table(id)),
+            None => self
+                .cx
+                .single(o.layer_at(at.depth), at.entry)
+                .map(Owner::Single),
         }
-        self.npm.get(&root).copied()
     }
 
     /// Move the regular file `at` at `pid` in (`add`) or out of its kind, tally and
     /// package, as owned by `owner`.
-    fn count(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At, owner: Option<u32>, add: bool) {
+    fn count(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At, owner: Option<Owner>, add: bool) {
         let size = o.record(at).size;
         let in_base = self.in_base[at.depth as usize];
-        let kind = classify_class(
-            self.cx.class[pid as usize],
-            owner.map(|w| self.arena[w as usize].class),
-            in_base,
-        );
+        let class = owner.map(|w| match w {
+            Owner::Table(id) => self.arena[id as usize].class,
+            Owner::Single(_) => OwnerClass {
+                os: false,
+                toolchain: false,
+            },
+        });
+        let kind = classify_class(self.cx.class[pid as usize], class, in_base);
         let k = kind as usize;
         if let Some(w) = owner {
-            let s = &mut self.sums[w as usize];
+            let s = match w {
+                Owner::Table(id) => &mut self.sums[id as usize],
+                Owner::Single(i) => self.single_sums.entry(i).or_default(),
+            };
             if add {
                 s.0 += size;
                 s.1 += 1;
@@ -237,12 +276,12 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         }
         let file = Self::regular(o, pid);
         if let Some(at) = file {
-            let before = self.owner_of(pid);
+            let before = self.owner_for(o, pid, at);
             self.count(o, pid, at, before, false);
         }
         self.owner[pid as usize] = new;
         if let Some(at) = file {
-            let after = self.owner_of(pid);
+            let after = self.owner_for(o, pid, at);
             self.count(o, pid, at, after, true);
         }
         if log {
@@ -264,18 +303,27 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         let paths = self.cx.m.paths();
         let files: Vec<(u32, At)> = paths
             .under(root)
-            .filter(|&p| self.owner[p as usize] == NO_OWNER && self.cx.npm_root[p as usize] == root)
+            .filter(|&p| {
+                self.owner[p as usize] == NO_OWNER
+                    && (self.cx.npm_root[p as usize] == root
+                        || self.cx.gem_root[p as usize] == root)
+            })
             .filter_map(|p| Self::regular(o, p).map(|at| (p, at)))
             .collect();
-        for &(p, at) in &files {
-            self.count(o, p, at, old, false);
+        let before: Vec<Option<Owner>> = files
+            .iter()
+            .map(|&(p, at)| self.owner_for(o, p, at))
+            .collect();
+        for (&(p, at), &w) in files.iter().zip(&before) {
+            self.count(o, p, at, w, false);
         }
         match new {
             Some(n) => self.npm.insert(root, n),
             None => self.npm.remove(&root),
         };
         for &(p, at) in &files {
-            self.count(o, p, at, new, true);
+            let w = self.owner_for(o, p, at);
+            self.count(o, p, at, w, true);
         }
         if log {
             self.frames
@@ -287,7 +335,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
     }
 
     fn watch(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
-        if self.cx.class[pid as usize] & (METADATA | RPM) != 0 {
+        if self.cx.class[pid as usize] & (METADATA | RPM | PACKAGE_FILE) != 0 {
             self.dirty = true;
         }
         if o.record(at).kind == EntryKind::Symlink && self.through.contains(pid) {
@@ -298,7 +346,11 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
     pub fn enter(&mut self, o: &Overlay<'_, '_>, pid: u32, at: At) {
         self.watch(o, pid, at);
         if o.record(at).kind == EntryKind::Regular {
-            let w = self.owner_of(pid);
+            if let Some(i) = self.cx.single(o.layer_at(at.depth), at.entry) {
+                self.live.insert(i, at.depth);
+                self.version += 1;
+            }
+            let w = self.owner_for(o, pid, at);
             self.count(o, pid, at, w, true);
         }
     }
@@ -308,8 +360,12 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             self.watch(o, pid, at);
         }
         if o.record(at).kind == EntryKind::Regular {
-            let w = self.owner_of(pid);
+            let w = self.owner_for(o, pid, at);
             self.count(o, pid, at, w, false);
+            if let Some(i) = self.cx.single(o.layer_at(at.depth), at.entry) {
+                self.live.remove(&i);
+                self.version += 1;
+            }
         }
     }
 
@@ -338,7 +394,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         if !dirty && !relink {
             return;
         }
-        let (found, notes) = find(self.cx, o);
+        let (found, notes) = find(self.cx, o, false);
         let mut next: Vec<u32> = Vec::with_capacity(found.len());
         for f in found {
             let key = f.key();
@@ -383,7 +439,8 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             || self.current.iter().any(|&id| {
                 !now[id as usize]
                     && (self.arena[id as usize].lists_files()
-                        || self.arena[id as usize].root().is_some())
+                        || self.arena[id as usize].root().is_some()
+                        || !self.arena[id as usize].extra_roots.is_empty())
             });
         self.frames.push(Frame {
             depth: o.stack().len() - 1,
@@ -437,7 +494,13 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             }
         }
         self.targets = targets;
-        if let Some(root) = self.arena[id as usize].root() {
+        let f = &self.arena[id as usize];
+        let roots: Vec<u32> = f
+            .root()
+            .into_iter()
+            .chain(f.extra_roots.iter().copied())
+            .collect();
+        for root in roots {
             let cur = self.npm.get(&root).copied();
             if cur.is_none_or(|c| rank < self.rank[c as usize]) {
                 self.set_npm(o, root, Some(id), true);
@@ -466,7 +529,8 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                     fresh[t as usize] = id;
                 }
             }
-            if let Some(root) = self.arena[id as usize].root() {
+            let f = &self.arena[id as usize];
+            for root in f.root().into_iter().chain(f.extra_roots.iter().copied()) {
                 npm.entry(root).or_insert(id);
             }
         }
@@ -508,21 +572,55 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
         let layer_of = |f: &Found| (f.layer as usize).min(img.layers.len().saturating_sub(1));
         let same_commands = |other: u32| {
             let o = &m.images()[other as usize];
-            self.current.iter().all(|&id| {
-                let k = layer_of(&self.arena[id as usize]);
+            let same = |k: usize| {
                 o.layers.get(k).map(|l| (&l.created_by, &l.diff_id))
                     == img.layers.get(k).map(|l| (&l.created_by, &l.diff_id))
-            })
+            };
+            self.current
+                .iter()
+                .all(|&id| same(layer_of(&self.arena[id as usize])))
+                && self.live.values().all(|&d| same(d as usize))
         };
         let packages: Arc<[PackageUsage]> = match &self.last {
             Some((v, other, list)) if *v == self.version && same_commands(*other) => list.clone(),
             _ => {
-                let mut order: Vec<u32> = self.current.clone();
-                order.sort_by(|&a, &b| {
-                    self.sums[b as usize]
-                        .0
-                        .cmp(&self.sums[a as usize].0)
-                        .then(self.rank[a as usize].cmp(&self.rank[b as usize]))
+                // The list's packages in its order, then the packages that are their own
+                // file (in the set's order); largest first, ties by (manager, name,
+                // version, where).
+                let paths = m.paths();
+                type Row = ((u64, u64), Manager, Arc<str>, Arc<str>, Option<String>, u32);
+                let mut rows: Vec<Row> = self
+                    .current
+                    .iter()
+                    .map(|&id| {
+                        let f = &self.arena[id as usize];
+                        (
+                            self.sums[id as usize],
+                            f.manager,
+                            f.name.clone(),
+                            f.version.clone(),
+                            f.location(paths),
+                            f.layer,
+                        )
+                    })
+                    .collect();
+                let mut live: Vec<(usize, u32)> = self.live.iter().map(|(&i, &d)| (i, d)).collect();
+                live.sort_unstable();
+                for (i, depth) in live {
+                    let (_, _, f) = self.cx.files[i];
+                    rows.push((
+                        self.single_sums.get(&i).copied().unwrap_or_default(),
+                        f.manager,
+                        f.name.as_str().into(),
+                        f.version.as_str().into(),
+                        Some(f.path.clone()),
+                        depth,
+                    ));
+                }
+                rows.sort_by(|a, b| {
+                    b.0 .0
+                        .cmp(&a.0 .0)
+                        .then_with(|| (a.1, &a.2, &a.3, &a.4).cmp(&(b.1, &b.2, &b.3, &b.4)))
                 });
                 // One shared string per layer command, not one per package.
                 let commands: Vec<Option<Arc<str>>> = img
@@ -530,18 +628,16 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                     .iter()
                     .map(|l| l.created_by.as_deref().map(Arc::from))
                     .collect();
-                order
-                    .into_iter()
-                    .map(|id| {
-                        let f = &self.arena[id as usize];
-                        let k = layer_of(f);
+                rows.into_iter()
+                    .map(|(s, manager, name, version, _, layer)| {
+                        let k = (layer as usize).min(img.layers.len().saturating_sub(1));
                         PackageUsage {
-                            manager: f.manager,
-                            name: f.name.clone(),
-                            version: f.version.clone(),
-                            size: self.sums[id as usize].0,
-                            files: self.sums[id as usize].1,
-                            layer: f.layer as u64,
+                            manager,
+                            name,
+                            version,
+                            size: s.0,
+                            files: s.1,
+                            layer: layer as u64,
                             created_by: commands.get(k).cloned().flatten(),
                             diff_id: img.layers[k].diff_id.clone(),
                         }

@@ -1,11 +1,14 @@
 //! `diff A B`: how did we get from image A to image B? Layers shared, added and removed;
-//! files added, removed and changed in the final filesystems, with size deltas; and the
-//! layers (their history commands) responsible for each change.
+//! files added, removed and changed in the final filesystems, with size deltas; the
+//! layers (their history commands) responsible for each change; and the packages
+//! (every manager attribution reads) added, removed or at another version.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::attribution::owners::{Context, Table};
+use crate::attribution::packages::Manager;
 use crate::digest::Digest;
 use crate::model::{FinalFs, SetModel};
 use crate::read::layer::{EntryKind, FileRecord};
@@ -64,6 +67,27 @@ pub struct FileChange {
     pub layer: Option<u64>,
 }
 
+/// A package added, removed or at another version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageChange {
+    /// What happened.
+    pub change: Change,
+    /// Its manager.
+    pub manager: Manager,
+    /// Name.
+    pub name: String,
+    /// Where it is, when that tells packages of one name apart (an npm package's or a
+    /// gem's directory, a Go, cargo or Maven package's file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Version in A (`None` when added).
+    pub old_version: Option<String>,
+    /// Version in B (`None` when removed).
+    pub new_version: Option<String>,
+    /// Index of B's layer that added it (`None` when removed).
+    pub layer: Option<u64>,
+}
+
 /// Per B layer: the file changes it is responsible for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandEffect {
@@ -104,6 +128,9 @@ pub struct ImageDiff {
     pub final_delta: i64,
     /// B's layers that changed files, in layer order.
     pub commands: Vec<CommandEffect>,
+    /// Packages added, removed or at another version, by manager and name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<PackageChange>,
 }
 
 fn side(m: &SetModel<'_>, image: usize, final_size: u64) -> DiffSide {
@@ -220,6 +247,7 @@ pub fn diff(m: &SetModel<'_>, a: usize, b: usize) -> ImageDiff {
         }
         e.delta += f.new_size as i64 - f.old_size as i64;
     }
+    let packages = package_changes(m, &ra, &rb);
     let sa = side(m, a, ra.final_size());
     let sb = side(m, b, rb.final_size());
     ImageDiff {
@@ -233,7 +261,63 @@ pub fn diff(m: &SetModel<'_>, a: usize, b: usize) -> ImageDiff {
         removed_layers: layers_of(m, a, |d| !in_b.contains(d)),
         files,
         commands: effects.into_values().collect(),
+        packages,
     }
+}
+
+/// The packages of A and B, as attribution reads them from each final filesystem,
+/// compared by (manager, name, location).
+fn package_changes(
+    m: &SetModel<'_>,
+    ra: &FinalFs<'_, '_>,
+    rb: &FinalFs<'_, '_>,
+) -> Vec<PackageChange> {
+    let cx = Context::new(m);
+    let (ta, tb) = rayon::join(
+        || Table::build(&cx, ra.overlay()),
+        || Table::build(&cx, rb.overlay()),
+    );
+    let index = |t: &'_ Table| -> BTreeMap<(Manager, String, Option<String>), (String, u64)> {
+        t.found
+            .iter()
+            .map(|f| {
+                (
+                    (f.manager, f.name.to_string(), f.location(m.paths())),
+                    (f.version.to_string(), f.layer as u64),
+                )
+            })
+            .collect()
+    };
+    let (ia, ib) = (index(&ta), index(&tb));
+    let mut out = Vec::new();
+    for (k, (va, _)) in &ia {
+        match ib.get(k) {
+            None => out.push((k, Change::Removed, Some(va), None, None)),
+            Some((vb, layer)) if vb != va => {
+                out.push((k, Change::Changed, Some(va), Some(vb), Some(*layer)))
+            }
+            Some(_) => {}
+        }
+    }
+    for (k, (vb, layer)) in &ib {
+        if !ia.contains_key(k) {
+            out.push((k, Change::Added, None, Some(vb), Some(*layer)));
+        }
+    }
+    out.sort_by(|x, y| x.0.cmp(y.0));
+    out.into_iter()
+        .map(
+            |((manager, name, path), change, old, new, layer)| PackageChange {
+                change,
+                manager: *manager,
+                name: name.clone(),
+                path: path.clone(),
+                old_version: old.cloned(),
+                new_version: new.cloned(),
+                layer,
+            },
+        )
+        .collect()
 }
 
 #[cfg(test)]

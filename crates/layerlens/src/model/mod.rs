@@ -178,6 +178,7 @@ static EMPTY_REPORT: std::sync::LazyLock<LayerReport> = std::sync::LazyLock::new
     files: Vec::new(),
     notes: Vec::new(),
     captured: Vec::new(),
+    detected: Default::default(),
 });
 
 /// What [`SetModel::walk`] reports besides the table's changes.

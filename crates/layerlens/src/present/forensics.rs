@@ -101,6 +101,36 @@ pub fn diff_table(d: &ImageDiff, width: usize) -> String {
             let _ = writeln!(out, "{}", fit(&line, width));
         }
     }
+    if !d.packages.is_empty() {
+        let _ = writeln!(out, "\npackages:");
+        for p in &d.packages {
+            let (mark, versions) = match p.change {
+                Change::Added => ("+", p.new_version.clone().unwrap_or_default()),
+                Change::Removed => ("-", p.old_version.clone().unwrap_or_default()),
+                Change::Changed => (
+                    "~",
+                    format!(
+                        "{} -> {}",
+                        p.old_version.as_deref().unwrap_or(""),
+                        p.new_version.as_deref().unwrap_or("")
+                    ),
+                ),
+            };
+            let layer = p.layer.map(|l| format!("#{}", l + 1)).unwrap_or_default();
+            let at = p
+                .path
+                .as_deref()
+                .map(|p| format!("  ({p})"))
+                .unwrap_or_default();
+            let line = format!(
+                "  {mark} {:<6} {:<5} {} {versions}{at}",
+                p.manager.as_str(),
+                layer,
+                p.name
+            );
+            let _ = writeln!(out, "{}", fit(&line, width));
+        }
+    }
     out
 }
 

@@ -13,6 +13,10 @@
 //!
 //! The page's script sets `<body data-status="ok">` once everything is drawn, or
 //! `data-status="error: …"` on any script error; the browser test reads it.
+//!
+//! A report with findings gets a "Findings" section, drawn by a script of its own
+//! (`findings.js`) that only such reports include: every other report renders exactly
+//! as before.
 
 use serde::Serialize;
 
@@ -81,9 +85,15 @@ pub fn render(report: &Report) -> String {
          <a href=\"#treemap\">Treemap</a> <a href=\"#waste\">Waste</a> \
          <a href=\"#duplicates\">Duplicates</a> \
          <a href=\"#recommendations\">Recommendations</a> \
-         <a href=\"#images\">Images</a></nav>\n</header>\n<main>\n",
+         <a href=\"#images\">Images</a>",
     );
-    for (id, h, intro) in SECTIONS {
+    let findings = report.images.iter().any(|i| !i.findings.is_empty());
+    if findings {
+        out.push_str(" <a href=\"#findings\">Findings</a>");
+    }
+    out.push_str("</nav>\n</header>\n<main>\n");
+    let extra = findings.then_some(FINDINGS_SECTION);
+    for (id, h, intro) in SECTIONS.iter().chain(extra.iter()) {
         out.push_str(&format!(
             "<section id=\"{id}\"><h2>{h}</h2><p class=\"intro\">{intro}</p>\
              <div class=\"body\"></div></section>\n"
@@ -98,7 +108,13 @@ pub fn render(report: &Report) -> String {
     out.push_str(&script_json(report));
     out.push_str("</script>\n<script>\n");
     out.push_str(JS);
-    out.push_str("</script>\n</body>\n</html>\n");
+    out.push_str("</script>\n");
+    if findings {
+        out.push_str("<script>\n");
+        out.push_str(FINDINGS_JS);
+        out.push_str("</script>\n");
+    }
+    out.push_str("</body>\n</html>\n");
     out
 }
 
@@ -199,6 +215,17 @@ footer{padding:12px 28px;color:var(--muted);font-size:12px;border-top:1px solid 
 "#;
 
 const JS: &str = include_str!("report.js");
+
+/// The findings section, for reports that have findings.
+const FINDINGS_SECTION: (&str, &str, &str) = (
+    "findings",
+    "Findings",
+    "Private keys, credentials (redacted), setuid/setgid and world-writable files, with \
+     the layer that added them. A hidden one was deleted by a later layer but is still \
+     shipped in the image, and extractable.",
+);
+
+const FINDINGS_JS: &str = include_str!("findings.js");
 
 #[cfg(test)]
 mod tests {

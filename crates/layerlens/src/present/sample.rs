@@ -31,6 +31,7 @@ pub(crate) fn report(images: Vec<ImageReport>) -> Report {
 /// An image with these refs and id (see [`digest`]), no layers, every figure zero.
 pub(crate) fn image(refs: &[&str], id: &str) -> ImageReport {
     ImageReport {
+        findings: Vec::new(),
         refs: refs.iter().map(|r| r.to_string()).collect(),
         id: digest(id),
         sources: Vec::new(),

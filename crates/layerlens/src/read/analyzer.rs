@@ -72,6 +72,9 @@ pub struct Image {
     /// What the image store it was read from knows about it (absent for archives).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreImage>,
+    /// Credentials in its config (`Env`, labels, history), redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_findings: Vec<crate::forensics::findings::ConfigFinding>,
 }
 
 impl Image {
@@ -533,7 +536,12 @@ impl Analyzer {
                 layers.insert(diff_id.clone(), r);
             }
             let (created_by, created, comment) = match &l.v1 {
-                Some((_, cmd)) => (cmd.clone(), None, None),
+                Some((_, cmd)) => (
+                    cmd.as_deref()
+                        .map(crate::forensics::findings::redact_command),
+                    None,
+                    None,
+                ),
                 None => history.get(i).cloned().unwrap_or_default(),
             };
             let (stored_digest, stored_size, compression) = if this_copy {
@@ -579,6 +587,10 @@ impl Analyzer {
             variant: spec.config.variant.clone(),
             created: spec.config.created.clone(),
             manifest_digest: spec.manifest_digest.clone(),
+            config_findings: crate::forensics::findings::scan_config(
+                &spec.config,
+                out_layers.len(),
+            ),
             layers: out_layers,
             store: spec.store.clone(),
         })
@@ -589,6 +601,8 @@ type HistoryFields = (Option<String>, Option<String>, Option<String>);
 
 /// Map history to layers: entries with `empty_layer` made no layer; the rest map to
 /// layers in order. When the counts disagree the mapping is unknowable: none is given.
+/// Credentials in a command are redacted (`findings::redact_command`): the report never
+/// prints them.
 fn layer_history(spec: &ImageSpec) -> Vec<HistoryFields> {
     let Some(history) = &spec.config.history else {
         return Vec::new();
@@ -596,7 +610,15 @@ fn layer_history(spec: &ImageSpec) -> Vec<HistoryFields> {
     let non_empty: Vec<HistoryFields> = history
         .iter()
         .filter(|h| !h.empty_layer.unwrap_or(false))
-        .map(|h| (h.created_by.clone(), h.created.clone(), h.comment.clone()))
+        .map(|h| {
+            (
+                h.created_by
+                    .as_deref()
+                    .map(crate::forensics::findings::redact_command),
+                h.created.clone(),
+                h.comment.clone(),
+            )
+        })
         .collect();
     if non_empty.len() == spec.layers.len() {
         non_empty

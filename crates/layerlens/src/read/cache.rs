@@ -4,8 +4,8 @@
 //!
 //! An entry's name is the sha256 of its key: the layer's diff_id, the stored digest its
 //! descriptor promises (or `-`), its stored size, and the options that change the
-//! result (verify mode, whether file records and package metadata are kept). Its first
-//! line is `layerlens-cache v2 <sha256 of the rest>`; the rest is the JSON of the key and the
+//! result (verify mode, whether file records and package metadata are kept, whether
+//! the detectors ran). Its first line is `layerlens-cache v3 <sha256 of the rest>`; the rest is the JSON of the key and the
 //! report. An entry of another version, with a wrong checksum, another key, or a report
 //! that contradicts its key is ignored and rewritten, never trusted.
 //!
@@ -27,11 +27,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
-use crate::options::{CaptureMetadata, KeepFiles, Options, Verify};
+use crate::options::{CaptureMetadata, Detect, KeepFiles, Options, Verify};
 use crate::read::layer::LayerReport;
 
 /// Bumped whenever the layout of [`LayerReport`] or of the entries changes.
-pub(crate) const CACHE_VERSION: &str = "layerlens-cache v2";
+pub(crate) const CACHE_VERSION: &str = "layerlens-cache v3";
 
 /// What identifies one cached layer result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +43,8 @@ pub(crate) struct CacheKey {
     pub(crate) files: bool,
     /// Whether package metadata was captured (attribution needs it).
     pub(crate) captured: bool,
+    /// Whether the detectors looked inside files.
+    pub(crate) detected: bool,
 }
 
 impl CacheKey {
@@ -61,18 +63,20 @@ impl CacheKey {
             verified: opts.verify == Verify::Full,
             files: opts.keep_files == KeepFiles::Yes,
             captured: opts.capture_metadata == CaptureMetadata::Yes,
+            detected: opts.detect == Detect::Yes,
         })
     }
 
     fn file_name(&self) -> String {
         let text = format!(
-            "{CACHE_VERSION}\0{}\0{}\0{}\0{}\0{}\0{}",
+            "{CACHE_VERSION}\0{}\0{}\0{}\0{}\0{}\0{}\0{}",
             self.diff_id,
             self.stored_digest.as_ref().map_or("-", |d| d.as_str()),
             self.stored_size,
             self.verified,
             self.files,
-            self.captured
+            self.captured,
+            self.detected
         );
         hex::encode(Sha256::digest(text.as_bytes()))
     }
@@ -85,7 +89,7 @@ struct Entry {
 }
 
 fn entry_path(dir: &Path, key: &CacheKey) -> PathBuf {
-    dir.join("v2").join(key.file_name())
+    dir.join("v3").join(key.file_name())
 }
 
 /// The cached report for `key`, if a valid entry holds one.
@@ -106,7 +110,9 @@ pub(crate) fn load(dir: &Path, key: &CacheKey) -> Option<LayerReport> {
         && report.stored_size == key.stored_size
         && (!key.verified || (report.verified && report.diff_id == key.diff_id))
         && (key.files || report.files.is_empty())
-        && (key.captured || report.captured.is_empty());
+        && (key.captured || (report.captured.is_empty() && report.detected.rpm.is_empty()))
+        && (key.detected
+            || (report.detected.packages.is_empty() && report.detected.findings.is_empty()));
     consistent.then_some(report)
 }
 

@@ -28,6 +28,7 @@ fn xxh3_64(bytes: &[u8]) -> u64 {
 use crate::digest::{ContentDigest, Digest};
 use crate::error::StreamAbort;
 use crate::options::{Limits, Options, ProgressEvent, Verify};
+use crate::read::detect::{is_rpm_database, Detected, LayerDetect};
 
 /// How a stored layer blob is compressed, decided by its first bytes, never by its
 /// media type (writers mislabel raw tars as `+gzip`).
@@ -207,6 +208,10 @@ pub struct LayerReport {
     /// same single pass, in stream order, when [`Options::capture_metadata`] says so.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub captured: Vec<CapturedFile>,
+    /// What the detectors found inside the layer's files (rpm databases, packages,
+    /// keys and credentials), in the same pass; see [`crate::Detected`].
+    #[serde(default, skip_serializing_if = "Detected::is_empty")]
+    pub detected: Detected,
 }
 
 /// The content of one small metadata file, captured while the layer streamed past.
@@ -593,8 +598,10 @@ fn walk_tar<R: io::BufRead>(
         files: Vec::new(),
         notes: Vec::new(),
         captured: Vec::new(),
+        detected: Detected::default(),
     };
     let capture = opts.capture_metadata == crate::options::CaptureMetadata::Yes;
+    let mut detect = LayerDetect::new(opts.detect == crate::options::Detect::Yes);
     let mut captured_bytes: u64 = 0;
     let shared = std::cell::RefCell::new(Shared {
         inner: stream,
@@ -664,8 +671,16 @@ fn walk_tar<R: io::BufRead>(
         let mut size = 0;
         let mut digest = None;
         if kind == EntryKind::Regular {
+            let entry_index = (entries_seen - 1) as u32;
             let mut grab = None;
-            if capture && is_package_metadata(&path) {
+            let mut rpm_db = false;
+            let mut sniff = detect.start(&path, declared, mode);
+            if capture && is_rpm_database(&path) {
+                rpm_db = detect.want_rpm(&path, declared, &mut report.notes);
+                if rpm_db {
+                    grab = Some(Vec::with_capacity(declared as usize));
+                }
+            } else if capture && is_package_metadata(&path) {
                 if declared > MAX_CAPTURED_FILE {
                     report.notes.push(format!(
                         "{path}: {declared} bytes, over the {MAX_CAPTURED_FILE}-byte metadata \
@@ -709,6 +724,12 @@ fn walk_tar<R: io::BufRead>(
                     if let Some(g) = &mut grab {
                         g.extend_from_slice(chunk);
                     }
+                    if let Some(d) = &mut sniff {
+                        if d.feed(chunk) == layerlens_sniff::Flow::Done {
+                            let d = sniff.take().expect("a detector");
+                            detect.finished(entry_index, &path, d, &mut report.notes);
+                        }
+                    }
                     s.inner.consume(n);
                     s.pos += n as u64;
                     s.taken += n as u64;
@@ -732,6 +753,12 @@ fn walk_tar<R: io::BufRead>(
                     if let Some(g) = &mut grab {
                         g.extend_from_slice(&buf[..n]);
                     }
+                    if let Some(d) = &mut sniff {
+                        if d.feed(&buf[..n]) == layerlens_sniff::Flow::Done {
+                            let d = sniff.take().expect("a detector");
+                            detect.finished(entry_index, &path, d, &mut report.notes);
+                        }
+                    }
                     size += n as u64;
                 }
             }
@@ -747,11 +774,19 @@ fn walk_tar<R: io::BufRead>(
                 (None, None) => xxh3_128(&[]),
             }));
             report.content_size += size;
+            if let Some(d) = sniff {
+                detect.finished(entry_index, &path, d, &mut report.notes);
+            }
             if let Some(bytes) = grab {
-                report.captured.push(CapturedFile {
+                let file = CapturedFile {
                     path: path.clone(),
                     bytes,
-                });
+                };
+                if rpm_db {
+                    detect.rpm_captured(file);
+                } else {
+                    report.captured.push(file);
+                }
             }
         }
         if kind == EntryKind::Symlink {
@@ -784,6 +819,7 @@ fn walk_tar<R: io::BufRead>(
         }
     }
     report.notes.extend(oddities.into_notes());
+    report.detected = detect.finish(&mut report.notes);
     // The records stay for the whole run: give back what the doubling growth of the
     // vector left unused (up to half of it).
     report.files.shrink_to_fit();

@@ -58,6 +58,47 @@ pub struct ImageConfig {
     /// Build history.
     #[serde(default)]
     pub history: Option<Vec<History>>,
+    /// The runtime config, as far as findings read it (`Env`, `Labels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ContainerConfig>,
+}
+
+/// `config` of an image config: what the findings scan (`secret-in-config`). Read
+/// leniently: entries of another type than the specification's are left out, never an
+/// error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ContainerConfig {
+    /// `Env`: `KEY=VALUE` entries.
+    #[serde(rename = "Env")]
+    pub env: Vec<String>,
+    /// `Labels`.
+    #[serde(rename = "Labels")]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+impl<'de> Deserialize<'de> for ContainerConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let env = v
+            .get("Env")
+            .and_then(|e| e.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let labels = v
+            .get("Labels")
+            .and_then(|l| l.as_object())
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ContainerConfig { env, labels })
+    }
 }
 
 /// `rootfs` of a config.
@@ -852,6 +893,7 @@ fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
             created: top_json.created.clone(),
             rootfs: None,
             history: None,
+            config: None,
         };
         out.images.push(ImageSpec {
             id,

@@ -22,6 +22,7 @@ use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::forensics::duplicates::{self, DuplicateGroup, Seen, Within};
 use crate::forensics::families;
+use crate::forensics::findings::{self, Candidates, Findings};
 use crate::forensics::ledger;
 use crate::forensics::waste::{Dive, DiveScore, NodeWaste, Waste};
 use crate::model::overlay::{At, Overlay, Sink, Why};
@@ -100,6 +101,7 @@ struct Facts<'c, 'm, 'a> {
     seen: Seen,
     attribute: Attribute<'c, 'm, 'a>,
     top_dirs: Option<TopDirs<'c>>,
+    findings: Findings<'c, 'm, 'a>,
     images: Vec<(u32, ImageFacts)>,
 }
 
@@ -130,6 +132,7 @@ impl Walker for Facts<'_, '_, '_> {
         let mut copy = self.clone();
         copy.images.clear();
         copy.attribute.images.clear();
+        copy.findings.images.clear();
         copy
     }
 
@@ -164,6 +167,7 @@ impl Walker for Facts<'_, '_, '_> {
         self.images.push((image, facts));
         self.seen.image(image);
         self.attribute.image(o, image);
+        self.findings.image(o, image);
     }
 
     fn left(&mut self, o: &Overlay<'_, '_>, _node: u32) {
@@ -209,6 +213,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         (!in_use.is_empty()).then(|| (0..set.images.len()).map(|i| in_use.contains(&i)).collect());
     let base_nodes = base.map(|b| m.tree().paths[b].clone());
     let ancestors = opts.top_dirs.then(|| Ancestors::new(&m));
+    let candidates = Candidates::new(&m);
     let walkers = m.walk(|| Facts {
         m: &m,
         waste: Waste::new(&m),
@@ -223,6 +228,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
             },
         ),
         top_dirs: ancestors.as_ref().map(|a| TopDirs::new(&m, a)),
+        findings: Findings::new(&m, &candidates),
         images: Vec::new(),
     });
 
@@ -231,6 +237,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
     let n_images = set.images.len();
     let mut facts: Vec<Option<ImageFacts>> = (0..n_images).map(|_| None).collect();
     let mut attributions: Vec<ImageAttribution> = vec![ImageAttribution::default(); n_images];
+    let mut file_findings: Vec<Vec<findings::Finding>> = vec![Vec::new(); n_images];
     let mut waste: Vec<Option<NodeWaste>> = vec![None; m.tree().nodes.len()];
     let mut first: HashMap<(usize, u32), (u32, u32)> = HashMap::default();
     let mut walkers = walkers;
@@ -244,6 +251,9 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         }
         for (i, a) in w.attribute.images.drain(..) {
             attributions[i as usize] = a;
+        }
+        for (i, f) in w.findings.images.drain(..) {
+            file_findings[i as usize] = f;
         }
         for (n, nw) in w.waste.nodes.iter_mut().enumerate() {
             if let Some(nw) = nw.take() {
@@ -333,7 +343,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
     }
     let images: Vec<ImageReport> = (0..n_images)
         .map(|i| {
-            image_report(
+            let mut r = image_report(
                 &m,
                 i,
                 facts[i].take(),
@@ -341,7 +351,12 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
                 &waste,
                 &ledger.images[i],
                 &users,
-            )
+            );
+            let (found, note) =
+                findings::image_findings(&set.images[i], std::mem::take(&mut file_findings[i]));
+            r.findings = found;
+            notes.extend(note);
+            r
         })
         .collect();
     let totals = totals(&m, &ledger);
@@ -538,6 +553,7 @@ fn image_report(
         packages: a.packages,
         top_dirs,
         store: img.store.clone(),
+        findings: Vec::new(),
     }
 }
 

@@ -14,6 +14,7 @@
 //! | `max-wasted-percent` | each image | `wasted_size / user_size × 100` (user = non-base bytes) |
 //! | `highest-wasted-bytes` (dive) | each image | `dive_wasted_size` |
 //! | `highest-user-wasted-percent` (dive, a ratio) | each image | `dive_wasted_size / user_size` |
+//! | `no-findings` (`all`, or kinds: `private-key,secret,secret-in-config,setuid,setgid,world-writable`) | each image | its findings of those kinds, hidden ones included (still shipped) |
 //!
 //! `.layerlens.toml` is TOML (read with the `toml` crate): the keys at the top level or
 //! under a `[check]` table; other tables are ignored; values are strings or numbers. A
@@ -23,6 +24,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::forensics::findings::FindingKind;
 use crate::present::human_size;
 use crate::report::Report;
 
@@ -49,6 +51,9 @@ pub struct Thresholds {
     pub highest_wasted_bytes: Option<u64>,
     /// dive's `highest-user-wasted-percent` (a ratio, 0..1).
     pub highest_user_wasted_percent: Option<f64>,
+    /// Fail an image with any finding of these kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_findings: Option<Vec<FindingKind>>,
 }
 
 pub use crate::present::parse_size;
@@ -92,6 +97,22 @@ impl Thresholds {
             "max-wasted-percent" => self.max_wasted_percent = ratio(100.0)?,
             "highest-wasted-bytes" => self.highest_wasted_bytes = size()?,
             "highest-user-wasted-percent" => self.highest_user_wasted_percent = ratio(1.0)?,
+            "no-findings" => {
+                self.no_findings = if off {
+                    None
+                } else if value.eq_ignore_ascii_case("all") {
+                    Some(FindingKind::ALL.to_vec())
+                } else {
+                    let mut kinds = value
+                        .split(',')
+                        .map(|k| FindingKind::parse(k.trim()))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(bad)?;
+                    kinds.sort();
+                    kinds.dedup();
+                    Some(kinds)
+                }
+            }
             _ => return Err(Error::Options(format!("unknown check rule {key:?}"))),
         }
         Ok(())
@@ -286,6 +307,21 @@ pub fn check(report: &Report, t: &Thresholds) -> Vec<RuleResult> {
                 pass: r <= max,
             });
         }
+        if let Some(kinds) = &t.no_findings {
+            let n = img
+                .findings
+                .iter()
+                .filter(|f| kinds.contains(&f.kind))
+                .count();
+            let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            out.push(RuleResult {
+                rule: "no-findings".into(),
+                subject: name.clone(),
+                measured: format!("{n} findings"),
+                limit: format!("none of {}", names.join(", ")),
+                pass: n == 0,
+            });
+        }
     }
     out
 }
@@ -324,6 +360,16 @@ mod tests {
             .unwrap();
         assert_eq!(q.lowest_efficiency, Some(0.5));
         assert!(t.set("lowest-efficiency", "2").is_err());
+        t.set("no-findings", "secret, private-key,secret").unwrap();
+        assert_eq!(
+            t.no_findings,
+            Some(vec![FindingKind::PrivateKey, FindingKind::Secret])
+        );
+        t.set("no_findings", "all").unwrap();
+        assert_eq!(t.no_findings.as_deref(), Some(&FindingKind::ALL[..]));
+        assert!(t.set("no-findings", "keys").is_err());
+        t.set("no-findings", "disabled").unwrap();
+        assert_eq!(t.no_findings, None);
         assert!(t.set("no-such-rule", "1").is_err());
     }
 }

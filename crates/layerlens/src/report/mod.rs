@@ -18,6 +18,7 @@ use crate::attribution::{ByKind, ByOrigin, PackageUsage};
 use crate::digest::Digest;
 use crate::forensics::duplicates::{DuplicateGroup, SharedContent};
 use crate::forensics::families::{FamilyNode, NearShared};
+pub use crate::forensics::findings::{Finding, FindingKind};
 use crate::forensics::waste::WasteCause;
 use crate::read::analyzer::ImageSet;
 use crate::read::layer::Compression;
@@ -193,6 +194,11 @@ pub struct ImageReport {
     /// its parent, its containerd namespaces. Absent for archives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<crate::StoreImage>,
+    /// What is risky in its bytes and config: keys, credentials, setuid/setgid and
+    /// world-writable files, each with the layer that added it and whether a later
+    /// layer hid it (absent when there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 /// The bytes of the final filesystem under one directory.
@@ -259,7 +265,7 @@ pub struct LayerEntry {
 /// A package a layer added, as listed under that layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerPackage {
-    /// `dpkg`, `apk`, `python` or `npm`.
+    /// `dpkg`, `apk`, `rpm`, `python`, `npm`, `go`, `cargo`, `maven` or `gem`.
     pub manager: crate::attribution::packages::Manager,
     /// Name.
     pub name: Arc<str>,

@@ -1,6 +1,9 @@
 //! Parsers for the package-manager databases attribution reads: dpkg's `status` (and
-//! distroless `status.d/*`) and `info/*.list`, apk's `installed`, Python's
-//! `*.dist-info/RECORD` and `*.egg-info/installed-files.txt`, and npm's `package.json`.
+//! distroless `status.d/*`) and `info/*.list`, apk's `installed`, rpm's databases
+//! ([`rpm`]: sqlite, Berkeley DB and ndb), Python's `*.dist-info/RECORD` and
+//! `*.egg-info/installed-files.txt`, and npm's `package.json`. Go, cargo-auditable,
+//! Maven and gem packages are not read from databases: the layer walk finds them in the
+//! files themselves (`layerlens-sniff`).
 //!
 //! Every parser is pure (text in, packages out) and lenient: a malformed line is
 //! skipped, never an error. Paths come out normalised like [`crate::FileRecord::path`]
@@ -11,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::read::layer::{normalize_path, split_parent};
 
+pub mod rpm;
+
 /// A package manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -19,10 +24,20 @@ pub enum Manager {
     Dpkg,
     /// Alpine's apk.
     Apk,
+    /// rpm (Fedora, RHEL/UBI, CentOS, Amazon Linux, Mariner, SUSE).
+    Rpm,
     /// A Python distribution (wheel `RECORD` or egg `installed-files.txt`).
     Python,
     /// An npm package under `node_modules`.
     Npm,
+    /// A Go binary: its main module, from the build info the linker embeds.
+    Go,
+    /// A Rust binary built with cargo-auditable: its root crate.
+    Cargo,
+    /// A Java archive (jar, war, ear): `groupId:artifactId` of its `pom.properties`.
+    Maven,
+    /// A Ruby gem: its `specifications/*.gemspec`.
+    Gem,
 }
 
 impl Manager {
@@ -31,14 +46,19 @@ impl Manager {
         match self {
             Manager::Dpkg => "dpkg",
             Manager::Apk => "apk",
+            Manager::Rpm => "rpm",
             Manager::Python => "python",
             Manager::Npm => "npm",
+            Manager::Go => "go",
+            Manager::Cargo => "cargo",
+            Manager::Maven => "maven",
+            Manager::Gem => "gem",
         }
     }
 
     /// Whether this is an operating-system package manager.
     pub fn is_os(self) -> bool {
-        matches!(self, Manager::Dpkg | Manager::Apk)
+        matches!(self, Manager::Dpkg | Manager::Apk | Manager::Rpm)
     }
 }
 

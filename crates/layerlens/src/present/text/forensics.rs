@@ -1,5 +1,5 @@
 //! The tables of the set and its forensics: images, layers, ledger, families,
-//! near-shared layers, waste, wasted paths, duplicates.
+//! near-shared layers, waste, wasted paths, duplicates, findings.
 
 use super::{cmd, image_name, joined, ratio, unless_empty, Cell, Table};
 use crate::forensics::families::{FamilyNode, NearSharedKind};
@@ -308,6 +308,49 @@ pub(super) fn duplicates(report: &Report, top: usize) -> Option<Table> {
     unless_empty(
         Table::new("duplicates", title, columns, rows)
             .footer(footer)
+            .grouped(),
+    )
+}
+
+pub(super) fn findings(report: &Report, _top: usize) -> Option<Table> {
+    let mut rows = Vec::new();
+    for i in &report.images {
+        for f in &i.findings {
+            let place = f
+                .path
+                .clone()
+                .or_else(|| f.config.as_ref().map(|c| format!("config {c}")))
+                .unwrap_or_default();
+            let detail = match (&f.rule, &f.excerpt, &f.mode) {
+                (Some(rule), Some(excerpt), _) => format!("{rule}: {excerpt}"),
+                (_, _, Some(mode)) => format!("mode {mode}"),
+                _ => String::new(),
+            };
+            rows.push(vec![
+                Cell::Text(image_name(i)),
+                Cell::Text(f.kind.as_str().into()),
+                Cell::Text(place),
+                Cell::Text(f.layer.map(|l| format!("#{}", l + 1)).unwrap_or_default()),
+                Cell::Text(if f.hidden { "hidden" } else { "" }.into()),
+                Cell::Text(detail),
+                Cell::Text(cmd(f.created_by.as_deref())),
+            ]);
+        }
+    }
+    let columns = vec![
+        "image",
+        "kind",
+        "where",
+        "layer",
+        "hidden",
+        "detail",
+        "added_by_command",
+    ];
+    let title = "FINDINGS: keys, secrets, setuid/setgid and world-writable files (hidden: \
+                 deleted by a later layer, still shipped)";
+    unless_empty(
+        Table::new("findings", title, columns, rows)
+            .csv_only(vec!["added_by_command"])
             .grouped(),
     )
 }

@@ -23,7 +23,7 @@ pub type TableFn = fn(&Report, usize) -> Option<Table>;
 
 /// Every table of a report, in display order: its name and the function that builds
 /// it (a table's `name` is the name it is listed under).
-pub const TABLES: [(&str, TableFn); 15] = [
+pub const TABLES: [(&str, TableFn); 16] = [
     ("images", forensics::images),
     ("layers", forensics::layers),
     ("ledger", forensics::ledger),
@@ -32,6 +32,7 @@ pub const TABLES: [(&str, TableFn); 15] = [
     ("waste", forensics::waste),
     ("top_waste", forensics::top_waste),
     ("duplicates", forensics::duplicates),
+    ("findings", forensics::findings),
     ("by_origin", attribution::by_origin),
     ("by_kind", attribution::by_kind),
     ("packages", attribution::packages),

@@ -97,6 +97,18 @@ fn full() -> Report {
         paths: vec!["a".into(), "b".into()],
         saved_size: 5,
     }];
+    r.images[0].findings = vec![crate::report::Finding {
+        kind: crate::report::FindingKind::Secret,
+        path: Some("app/.env".into()),
+        config: None,
+        layer: Some(0),
+        created_by: Some("COPY . /app".into()),
+        hidden: true,
+        rule: Some("github-token".into()),
+        line: Some(3),
+        excerpt: Some("ghp_…(40)".into()),
+        mode: None,
+    }];
     r.families = vec![FamilyNode {
         name: "acme/*".into(),
         chain_id: digest("cc"),
