@@ -167,12 +167,9 @@ fn child(path: &Path) {
     let runs: usize = env_num("LAYERLENS_BENCH_RUNS", 5);
     let threads: usize = env_num("LAYERLENS_BENCH_THREADS", 0);
     let t: Time = median(runs, || analyse(path, threads, None, true));
-    let set = Analyzer::new(Options {
-        threads,
-        ..Options::default()
-    })
-    .analyze(&[path.to_string_lossy()])
-    .expect("analysis");
+    let set = Analyzer::new(Options::default().threads(threads))
+        .analyze(&[path.to_string_lossy()])
+        .expect("analysis");
     let entries: usize = set.layers.values().map(|l| l.files.len()).sum();
     println!("{} {} {} {}", t.wall, t.cpu, peak_rss(), entries);
 }
@@ -180,10 +177,10 @@ fn child(path: &Path) {
 /// The layer pass, and with `report` the report built and written as JSON: what
 /// `layerlens analyze --format json` does. Returns the bytes written.
 fn analyse(path: &Path, threads: usize, cache: Option<&Path>, report: bool) -> usize {
-    let opts = Options {
-        threads,
-        cache: cache.map(Path::to_path_buf),
-        ..Options::default()
+    let opts = {
+        let mut o = Options::default().threads(threads);
+        o.cache = cache.map(Path::to_path_buf);
+        o
     };
     let set = Analyzer::new(opts)
         .analyze(&[path.to_string_lossy()])

@@ -289,11 +289,7 @@ fn interleaved(runs: usize, mut pair: impl FnMut() -> (Time, Time)) -> (Time, Ti
 
 /// A full analysis with the detectors on or off; the uncompressed layer bytes.
 fn analyse_with(path: &Path, threads: usize, detect: Detect) -> u64 {
-    let opts = Options {
-        threads,
-        detect,
-        ..Options::default()
-    };
+    let opts = Options::default().threads(threads).detect(detect);
     let set = Analyzer::new(opts)
         .analyze(&[path.to_string_lossy()])
         .expect("analysis");
@@ -301,11 +297,10 @@ fn analyse_with(path: &Path, threads: usize, detect: Detect) -> u64 {
 }
 
 fn analyse(path: &Path, threads: usize, verify: Verify, cache: Option<&Path>) -> u64 {
-    let opts = Options {
-        threads,
-        verify,
-        cache: cache.map(Path::to_path_buf),
-        ..Options::default()
+    let opts = {
+        let mut o = Options::default().threads(threads).verify(verify);
+        o.cache = cache.map(Path::to_path_buf);
+        o
     };
     let set = Analyzer::new(opts)
         .analyze(&[path.to_string_lossy()])

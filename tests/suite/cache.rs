@@ -9,9 +9,10 @@ use layerlens_testtools::synth::{generate, SynthFormat, SynthOptions};
 use crate::common::scratch;
 
 fn run(input: &Path, cache: Option<&Path>) -> Result<String, Box<Error>> {
-    let opts = Options {
-        cache: cache.map(Path::to_path_buf),
-        ..Options::default()
+    let opts = {
+        let mut o = Options::default();
+        o.cache = cache.map(Path::to_path_buf);
+        o
     };
     let set = Analyzer::new(opts)
         .analyze(&[input.to_string_lossy()])
@@ -112,9 +113,10 @@ fn corrupt_old_and_misplaced_entries_are_ignored_and_rebuilt() {
 }
 
 fn run_report(input: &Path, cache: Option<&Path>, base: Option<&str>) -> String {
-    let opts = Options {
-        cache: cache.map(Path::to_path_buf),
-        ..Options::default()
+    let opts = {
+        let mut o = Options::default();
+        o.cache = cache.map(Path::to_path_buf);
+        o
     };
     let mut ro = layerlens::ReportOptions::default();
     if let Some(b) = base {

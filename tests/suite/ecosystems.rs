@@ -173,12 +173,9 @@ fn diff_names_the_package_that_changed_and_the_layer() {
 
 #[test]
 fn without_the_detectors_files_are_no_packages() {
-    let set = Analyzer::new(Options {
-        detect: Detect::No,
-        ..Options::default()
-    })
-    .analyze(&[ecosystem("ecosystems.tar")])
-    .unwrap();
+    let set = Analyzer::new(Options::default().detect(Detect::No))
+        .analyze(&[ecosystem("ecosystems.tar")])
+        .unwrap();
     let r = Report::new(&set);
     assert!(r.images.iter().all(|i| i.packages.is_empty()));
 }

@@ -91,9 +91,9 @@ fn a_visitor_sees_every_record_of_each_unique_layer_once_without_keeping_them() 
     type Seen = (String, String, u64, EntryKind);
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let sink = seen.clone();
-    let opts = Options {
-        keep_files: KeepFiles::No,
-        file_visitor: Some(Arc::new(
+    let opts = Options::default()
+        .keep_files(KeepFiles::No)
+        .file_visitor(Arc::new(
             move |_input: &str, member: &str, rec: &FileRecord| {
                 sink.lock().unwrap().push((
                     member.to_string(),
@@ -102,9 +102,7 @@ fn a_visitor_sees_every_record_of_each_unique_layer_once_without_keeping_them() 
                     rec.kind,
                 ));
             },
-        )),
-        ..Options::default()
-    };
+        ));
     let set = Analyzer::new(opts)
         .analyze(&[fixture("legacy-two-images.tar")])
         .unwrap();

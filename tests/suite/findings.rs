@@ -232,12 +232,9 @@ fn the_check_rule_fails_on_the_kinds_it_names() {
 
 #[test]
 fn without_the_detectors_only_modes_and_config_are_found() {
-    let set = Analyzer::new(Options {
-        detect: Detect::No,
-        ..Options::default()
-    })
-    .analyze(&[ecosystem("findings.tar")])
-    .unwrap();
+    let set = Analyzer::new(Options::default().detect(Detect::No))
+        .analyze(&[ecosystem("findings.tar")])
+        .unwrap();
     let r = Report::new(&set);
     let kinds: Vec<FindingKind> = r.images[0].findings.iter().map(|f| f.kind).collect();
     assert!(!kinds.contains(&FindingKind::PrivateKey) && !kinds.contains(&FindingKind::Secret));

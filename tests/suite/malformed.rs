@@ -28,10 +28,7 @@ fn member_of(e: &Error) -> Option<&str> {
 }
 
 fn opts_with(f: impl FnOnce(&mut Limits)) -> Options {
-    let mut o = Options {
-        threads: 1,
-        ..Options::default()
-    };
+    let mut o = Options::default().threads(1);
     f(&mut o.limits);
     o
 }
@@ -876,10 +873,7 @@ fn many_entries(n: usize) -> Vec<u8> {
 #[test]
 fn layer_with_100k_entries_is_analysed_and_a_lower_entry_limit_stops_it() {
     let layer = many_entries(100_000);
-    let opts = Options {
-        keep_files: layerlens::KeepFiles::No,
-        ..one_thread()
-    };
+    let opts = one_thread().keep_files(layerlens::KeepFiles::No);
     let rep = analyze_layer(&layer[..], &opts, &mut |_| {}).unwrap();
     assert_eq!(rep.counts.regular, 100_000);
     let opts = opts_with(|l| l.max_entries_per_layer = 1000);
@@ -978,10 +972,7 @@ fn endless_layer_stream() -> Endless {
 #[test]
 fn interrupt_flag_stops_an_endless_stream_promptly() {
     let flag = Arc::new(AtomicBool::new(false));
-    let opts = Options {
-        interrupt: Some(flag.clone()),
-        ..one_thread()
-    };
+    let opts = one_thread().interrupt(flag.clone());
     let raiser = {
         let flag = flag.clone();
         std::thread::spawn(move || {
@@ -1001,10 +992,7 @@ fn interrupt_flag_stops_an_endless_stream_promptly() {
 #[test]
 fn raised_interrupt_flag_stops_file_and_directory_inputs() {
     let flag = Arc::new(AtomicBool::new(true));
-    let opts = Options {
-        interrupt: Some(flag),
-        ..one_thread()
-    };
+    let opts = one_thread().interrupt(flag);
     for input in [
         fixture("docker25.tar"),
         fixture("oci-dir"),

@@ -23,10 +23,7 @@ fn fixture_files() -> Vec<String> {
 
 /// Both paths, as JSON reports (or error messages, for the corrupt fixture).
 fn normal_and_short(path: &str, seed: u64, max: usize) -> (String, String) {
-    let analyzer = Analyzer::new(Options {
-        threads: 2,
-        ..Options::default()
-    });
+    let analyzer = Analyzer::new(Options::default().threads(2));
     let show = |r: layerlens::Result<layerlens::ImageSet>| match r {
         Ok(set) => Report::new(&set).to_json(),
         Err(e) => format!("error: {e}"),

@@ -37,10 +37,7 @@ fn one_big_layer(corrupt: bool) -> String {
 }
 
 fn analyse(input: &str, threads: usize) -> Result<String, Box<layerlens::Error>> {
-    let opts = Options {
-        threads,
-        ..Options::default()
-    };
+    let opts = Options::default().threads(threads);
     let set = Analyzer::new(opts).analyze(&[input]).map_err(Box::new)?;
     let files: Vec<_> = set.layers.values().flat_map(|l| l.files.clone()).collect();
     Ok(format!("{}{files:?}", Report::new(&set).to_json()))

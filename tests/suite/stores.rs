@@ -110,10 +110,7 @@ fn each_store_gives_the_figures_of_its_saves() {
 #[test]
 fn intermediate_images_come_with_all_and_match_their_save() {
     let input = path(&stores().join("docker20"));
-    let opts = Options {
-        include_intermediate: true,
-        ..Options::default()
-    };
+    let opts = Options::default().include_intermediate(true);
     let all = set(std::slice::from_ref(&input), opts.clone());
     let default = set(std::slice::from_ref(&input), Options::default());
     let inter: Vec<_> = all
@@ -154,10 +151,7 @@ fn summary(dir: &str) -> Vec<Value> {
 
 #[test]
 fn states_parents_and_sizes_are_the_daemons() {
-    let opts = Options {
-        include_intermediate: true,
-        ..Options::default()
-    };
+    let opts = Options::default().include_intermediate(true);
     for (dir, save_dir, _) in STORES {
         let r = report(&[path(&stores().join(dir))], opts.clone());
         let daemon = summary(save_dir);
@@ -223,10 +217,7 @@ fn stores_mix_with_archives_cache_and_partials() {
     assert_eq!(Report::new(&merged).to_json(), Report::new(&both).to_json());
     // the cache: a second run reads no layer and gives the same report
     let dir = scratch("store-cache");
-    let cached = Options {
-        cache: Some(dir.clone()),
-        ..Options::default()
-    };
+    let cached = Options::default().cache(dir.clone());
     let first = report(std::slice::from_ref(&store), cached.clone());
     assert!(std::fs::read_dir(&dir).unwrap().count() > 0);
     let second = report(std::slice::from_ref(&store), cached);
@@ -257,10 +248,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime, Vec<u8
 fn analysis_writes_nothing_under_a_store() {
     let before = snapshot(&stores());
     for (dir, _, _) in STORES {
-        let opts = Options {
-            include_intermediate: true,
-            ..Options::default()
-        };
+        let opts = Options::default().include_intermediate(true);
         set(&[path(&stores().join(dir))], opts);
     }
     let after = snapshot(&stores());

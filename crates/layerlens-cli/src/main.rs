@@ -274,19 +274,18 @@ struct ReadArgs {
 impl ReadArgs {
     /// The library options these flags ask for, with Ctrl-C wired to the interrupt flag.
     fn options(&self) -> anyhow::Result<Options> {
-        Ok(Options {
-            verify: if self.no_verify {
+        let mut opts = Options::default()
+            .verify(if self.no_verify {
                 Verify::Trust
             } else {
                 Verify::Full
-            },
-            threads: self.threads,
-            platform: self.platform.as_deref().map(Platform::parse).transpose()?,
-            limits: parse_limits(&self.limits)?,
-            include_intermediate: self.all,
-            interrupt: Some(interrupt_flag()),
-            ..Options::default()
-        })
+            })
+            .threads(self.threads)
+            .limits(parse_limits(&self.limits)?)
+            .include_intermediate(self.all)
+            .interrupt(interrupt_flag());
+        opts.platform = self.platform.as_deref().map(Platform::parse).transpose()?;
+        Ok(opts)
     }
 }
 
@@ -517,11 +516,9 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
 
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(progress::Bar::new);
-    let opts = Options {
-        cache: args.cache.clone(),
-        progress: bar.as_ref().map(progress::Bar::sink),
-        ..args.read.options()?
-    };
+    let mut opts = args.read.options()?;
+    opts.cache = args.cache.clone();
+    opts.progress = bar.as_ref().map(progress::Bar::sink);
     let mut in_use = args.in_use.clone();
     if let Some(path) = &args.in_use_file {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;

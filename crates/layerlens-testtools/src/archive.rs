@@ -306,7 +306,7 @@ impl<W: Write> LayerWriter<W> {
 
     /// A whiteout hiding `hidden` (the entry `<parent>/.wh.<name>`).
     pub fn whiteout(&mut self, hidden: &str) -> io::Result<()> {
-        let (parent, name) = layerlens::split_parent(hidden);
+        let (parent, name) = layerlens::internals::split_parent(hidden);
         let path = if parent.is_empty() {
             format!(".wh.{name}")
         } else {

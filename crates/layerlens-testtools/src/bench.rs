@@ -145,7 +145,7 @@ pub fn ceiling_layers(path: &Path, ranges: &[(u64, u64)], threads: usize, hash: 
     pool(threads).install(|| {
         // The schedule layerlens uses for its layers, so that the ratio measures the
         // work per byte, not the load balance.
-        layerlens::largest_first(ranges, |&(offset, len)| {
+        layerlens::internals::largest_first(ranges, |&(offset, len)| {
             let mut head = [0u8; 4];
             std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, offset).expect("bytes");
             let range = Range {

@@ -28,21 +28,18 @@ pub fn streamed(tag: &str, bytes: &[u8], opts: &Options) -> Result<ImageSet, Err
 /// One thread and small limits, so that no input (fuzzed, mutated) can make one run
 /// slow or large.
 pub fn small_limits() -> Options {
-    Options {
-        threads: 1,
-        limits: Limits {
-            max_entries_per_layer: 10_000,
-            max_layer_bytes: 64 << 20,
-            max_compression_ratio: 100,
-            ratio_floor_bytes: 1 << 20,
-            max_json_bytes: 1 << 20,
-            max_buffered_bytes: 8 << 20,
-            max_path_bytes: 4096,
-            max_members: 10_000,
-            max_index_depth: 16,
-        },
-        ..Options::default()
-    }
+    Options::default().threads(1).limits(
+        Limits::default()
+            .max_entries_per_layer(10_000)
+            .max_layer_bytes(64 << 20)
+            .max_compression_ratio(100)
+            .ratio_floor_bytes(1 << 20)
+            .max_json_bytes(1 << 20)
+            .max_buffered_bytes(8 << 20)
+            .max_path_bytes(4096)
+            .max_members(10_000)
+            .max_index_depth(16),
+    )
 }
 
 /// What every run on arbitrary bytes must satisfy: no panic (the caller got here), and

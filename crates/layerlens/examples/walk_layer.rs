@@ -13,10 +13,7 @@ use layerlens::{analyze_layer, EntryKind, KeepFiles, Options};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: walk_layer LAYER")?;
-    let opts = Options {
-        keep_files: KeepFiles::No,
-        ..Options::default()
-    };
+    let opts = Options::default().keep_files(KeepFiles::No);
     let mut largest: Vec<(u64, String)> = Vec::new();
     let reader = BufReader::new(File::open(&path)?);
     let report = analyze_layer(reader, &opts, &mut |record| {

@@ -31,7 +31,7 @@
 //! # h.set_size(5); h.set_mode(0o644); h.set_cksum();
 //! # builder.append_data(&mut h, "etc/motd", &b"hello"[..]).unwrap();
 //! # let layer_tar: Vec<u8> = builder.into_inner().unwrap();
-//! let opts = Options { keep_files: KeepFiles::No, ..Options::default() };
+//! let opts = Options::default().keep_files(KeepFiles::No);
 //! let mut regular = 0;
 //! let report = analyze_layer(&layer_tar[..], &opts, &mut |rec| {
 //!     if rec.kind == EntryKind::Regular { regular += rec.size; }
@@ -58,25 +58,28 @@ mod testutil;
 
 pub use digest::{ContentDigest, Digest};
 pub use error::{DigestSubject, Error, Location, Result};
-pub use model::paths::PathIndex;
 pub use options::{
     CaptureMetadata, Detect, FileVisitor, KeepFiles, Limits, Options, Platform, ProgressEvent,
     ProgressFn, Verify,
 };
-pub use read::analyzer::{analyze, largest_first, Analyzer, Image, ImageLayer, ImageSet};
-pub use read::detect::{
-    is_rpm_database, Detected, FileFinding, FilePackage, RpmDatabase, MAX_RPMDB_FILE,
-    MAX_RPMDB_PER_LAYER,
-};
+pub use read::analyzer::{analyze, Analyzer, Image, ImageLayer, ImageSet};
+pub use read::detect::{Detected, FileFinding, FilePackage, RpmDatabase};
 pub use read::layer::{
-    analyze_layer, is_package_metadata, normalize_path, split_parent, CapturedFile, Compression,
-    EntryCounts, EntryKind, FileRecord, LayerReport, MAX_CAPTURED_FILE, MAX_CAPTURED_PER_LAYER,
-    OPAQUE_MARKER, WHITEOUT_PREFIX,
+    analyze_layer, CapturedFile, Compression, EntryCounts, EntryKind, FileRecord, LayerReport,
 };
 pub use read::manifest::{ArchiveFormat, History, ImageConfig, RootFs};
 pub use read::partial::PARTIAL_SCHEMA;
 pub use read::store::{ImageState, StoreImage};
 pub use report::recommend::AttributionOptions;
+
+/// Helpers for this workspace's benches and test tools (`internals` feature): not part
+/// of the library's API, and free to change.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::read::analyzer::largest_first;
+    pub use crate::read::layer::split_parent;
+}
 pub use report::{
     DirSize, ImageReport, LayerEntry, LayerPackage, Report, ReportOptions, SetDuplicates, Totals,
     WasteEntry, SCHEMA, TOP_N,

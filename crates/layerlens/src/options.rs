@@ -23,7 +23,10 @@ pub enum Verify {
 /// Resource limits that keep hostile input from exhausting memory or time.
 ///
 /// The defaults are generous for real images and still bounded; see the README.
+///
+/// Build one from the defaults: `Limits::default().max_layer_bytes(1 << 30)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Most entries accepted in one layer.
     pub max_entries_per_layer: u64,
@@ -60,6 +63,62 @@ impl Default for Limits {
             max_members: 10_000_000,
             max_index_depth: 16,
         }
+    }
+}
+
+impl Limits {
+    /// Set [`Limits::max_entries_per_layer`]: most entries accepted in one layer.
+    pub fn max_entries_per_layer(mut self, value: u64) -> Self {
+        self.max_entries_per_layer = value;
+        self
+    }
+
+    /// Set [`Limits::max_layer_bytes`]: most bytes one decompressed layer stream may have.
+    pub fn max_layer_bytes(mut self, value: u64) -> Self {
+        self.max_layer_bytes = value;
+        self
+    }
+
+    /// Set [`Limits::max_compression_ratio`]: most times a compressed layer may expand.
+    pub fn max_compression_ratio(mut self, value: u64) -> Self {
+        self.max_compression_ratio = value;
+        self
+    }
+
+    /// Set [`Limits::ratio_floor_bytes`]: decompressed size below which the ratio is not checked.
+    pub fn ratio_floor_bytes(mut self, value: u64) -> Self {
+        self.ratio_floor_bytes = value;
+        self
+    }
+
+    /// Set [`Limits::max_json_bytes`]: largest JSON document read into memory.
+    pub fn max_json_bytes(mut self, value: u64) -> Self {
+        self.max_json_bytes = value;
+        self
+    }
+
+    /// Set [`Limits::max_buffered_bytes`]: most bytes of small members kept in memory while streaming.
+    pub fn max_buffered_bytes(mut self, value: u64) -> Self {
+        self.max_buffered_bytes = value;
+        self
+    }
+
+    /// Set [`Limits::max_path_bytes`]: longest path accepted.
+    pub fn max_path_bytes(mut self, value: u64) -> Self {
+        self.max_path_bytes = value;
+        self
+    }
+
+    /// Set [`Limits::max_members`]: most members in an outer archive or files in an input directory.
+    pub fn max_members(mut self, value: u64) -> Self {
+        self.max_members = value;
+        self
+    }
+
+    /// Set [`Limits::max_index_depth`]: deepest nesting of image indexes.
+    pub fn max_index_depth(mut self, value: u32) -> Self {
+        self.max_index_depth = value;
+        self
     }
 }
 
@@ -141,7 +200,16 @@ pub type ProgressFn = Arc<dyn Fn(ProgressEvent) + Send + Sync>;
 pub type FileVisitor = Arc<dyn Fn(&str, &str, &crate::FileRecord) + Send + Sync>;
 
 /// Everything that configures an analysis.
+///
+/// Build one from the defaults, one setting at a time:
+///
+/// ```
+/// use layerlens::{KeepFiles, Options, Verify};
+/// let opts = Options::default().threads(4).verify(Verify::Trust).keep_files(KeepFiles::No);
+/// assert_eq!(opts.threads, 4);
+/// ```
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// Verify mode.
     pub verify: Verify,
@@ -232,6 +300,78 @@ impl std::fmt::Debug for Options {
 }
 
 impl Options {
+    /// Set [`Options::verify`]: the verify mode.
+    pub fn verify(mut self, value: Verify) -> Self {
+        self.verify = value;
+        self
+    }
+
+    /// Set [`Options::threads`]: worker threads (0: one per available core).
+    pub fn threads(mut self, value: usize) -> Self {
+        self.threads = value;
+        self
+    }
+
+    /// Set [`Options::limits`]: the resource limits.
+    pub fn limits(mut self, value: Limits) -> Self {
+        self.limits = value;
+        self
+    }
+
+    /// Set [`Options::keep_files`]: whether per-file records are kept.
+    pub fn keep_files(mut self, value: KeepFiles) -> Self {
+        self.keep_files = value;
+        self
+    }
+
+    /// Set [`Options::capture_metadata`]: whether package metadata is captured.
+    pub fn capture_metadata(mut self, value: CaptureMetadata) -> Self {
+        self.capture_metadata = value;
+        self
+    }
+
+    /// Set [`Options::detect`]: whether the layer walk looks inside files.
+    pub fn detect(mut self, value: Detect) -> Self {
+        self.detect = value;
+        self
+    }
+
+    /// Set [`Options::include_intermediate`]: whether a store's intermediate images are analysed too.
+    pub fn include_intermediate(mut self, value: bool) -> Self {
+        self.include_intermediate = value;
+        self
+    }
+
+    /// Only analyse images of this platform ([`Options::platform`]).
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.platform = Some(platform);
+        self
+    }
+
+    /// Stop promptly once `flag` is raised ([`Options::interrupt`]).
+    pub fn interrupt(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
+    }
+
+    /// Send progress events to `sink` ([`Options::progress`]).
+    pub fn progress(mut self, sink: ProgressFn) -> Self {
+        self.progress = Some(sink);
+        self
+    }
+
+    /// Stream every file record to `visitor` ([`Options::file_visitor`]).
+    pub fn file_visitor(mut self, visitor: FileVisitor) -> Self {
+        self.file_visitor = Some(visitor);
+        self
+    }
+
+    /// Keep layer results in the cache directory `dir` ([`Options::cache`]).
+    pub fn cache(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.cache = Some(dir.into());
+        self
+    }
+
     pub(crate) fn interrupted(&self) -> bool {
         self.interrupt
             .as_ref()

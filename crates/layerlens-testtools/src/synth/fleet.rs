@@ -249,7 +249,7 @@ impl LayerPlan {
         let mut rng = Rng::new(self.seed);
         let mut left = self.bytes;
         for obj in &self.shared {
-            let (parent, _) = layerlens::split_parent(&obj.path);
+            let (parent, _) = layerlens::internals::split_parent(&obj.path);
             b.dir_all(parent)?;
             b.file(&obj.path, obj.size, 0o755, Content::new(obj.seed, obj.size))?;
             left = left.saturating_sub(obj.size);
@@ -280,7 +280,7 @@ impl LayerPlan {
             index += 1;
         }
         for hidden in &self.whiteouts {
-            let (parent, _) = layerlens::split_parent(hidden);
+            let (parent, _) = layerlens::internals::split_parent(hidden);
             b.dir_all(parent)?;
             b.whiteout(hidden)?;
         }

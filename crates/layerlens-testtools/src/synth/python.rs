@@ -682,7 +682,7 @@ fn tree_files(
             }
             // Compiled at install time by py3compile: present, but no .list owns them.
             for (path, size) in names.iter().zip(spread(rng, bulk / 3, n)).step_by(2) {
-                let (dir, module) = layerlens::split_parent(path);
+                let (dir, module) = layerlens::internals::split_parent(path);
                 let pyc = if dir.is_empty() {
                     format!("{root}/__pycache__/{module}.cpython-311.pyc")
                 } else {
@@ -1588,7 +1588,7 @@ fn python_layer(sz: &Sizer, budget: u64) -> TreeLayer {
     for (path, size) in paths.iter().zip(spread(&mut rng, stdlib, n_paths)) {
         let py = (size * 55 / 100).max(1);
         l.file(&format!("{lib}/{path}.py"), py, next());
-        let (dir, module) = layerlens::split_parent(path);
+        let (dir, module) = layerlens::internals::split_parent(path);
         let cache = if dir.is_empty() {
             format!("{lib}/__pycache__")
         } else {
@@ -2106,7 +2106,7 @@ fn alpine_layers(sz: &Sizer, budget: u64) -> (TreeLayer, TreeLayer) {
                     layer.file(path, *size, next());
                 }
                 installed += size;
-                let (dir, file) = layerlens::split_parent(path);
+                let (dir, file) = layerlens::internals::split_parent(path);
                 by_dir
                     .entry(dir.to_string())
                     .or_default()

@@ -177,10 +177,10 @@ impl TreeLayer {
         let mut dirs = std::collections::BTreeSet::new();
         let mut total = 1024;
         for e in &self.entries {
-            let mut parent = layerlens::split_parent(&e.path).0;
+            let mut parent = layerlens::internals::split_parent(&e.path).0;
             while !parent.is_empty() && dirs.insert(parent) {
                 total += 512 + long(parent);
-                parent = layerlens::split_parent(parent).0;
+                parent = layerlens::internals::split_parent(parent).0;
             }
             total += 512 + long(&e.path);
             total += match &e.node {
@@ -214,7 +214,7 @@ impl TreeLayer {
         let mut b = LayerWriter::new(w);
         let mut hashes: HashMap<usize, (String, u64)> = HashMap::new();
         for (i, e) in self.entries.iter().enumerate() {
-            let (parent, _) = layerlens::split_parent(&e.path);
+            let (parent, _) = layerlens::internals::split_parent(&e.path);
             b.dir_all(parent)?;
             match &e.node {
                 Node::Dir => b.dir_all(&e.path)?,
