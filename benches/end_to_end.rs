@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use layerlens::present::parse_size;
-use layerlens::{Analyzer, Options, Report, ReportOptions};
+use layerlens::{Analyzer, Options, ReportOptions};
 use layerlens_testtools::bench::{ceiling_layers, layer_ranges, mbps, median, peak_rss, Time};
 use layerlens_testtools::synth::{self, SynthFormat, SynthOptions, SynthShape};
 
@@ -161,34 +161,40 @@ fn main() {
     }
 }
 
-/// The measurement of one scale row, in this process: medians of the runs, then the
-/// peak memory, then the distinct entries, on one line.
+/// The measurement of one scale row, in this process: the peak memory of one run, then
+/// medians of the runs and the distinct entries, on one line.
 fn child(path: &Path) {
     let runs: usize = env_num("LAYERLENS_BENCH_RUNS", 5);
     let threads: usize = env_num("LAYERLENS_BENCH_THREADS", 0);
+    // The peak of one run, as a user's process has it (later runs in the same process
+    // only add the allocator's leftovers).
+    analyse(path, threads, None, true);
+    let peak = peak_rss();
     let t: Time = median(runs, || analyse(path, threads, None, true));
     let set = Analyzer::new(Options::default().threads(threads))
         .analyze(&[path.to_string_lossy()])
         .expect("analysis");
     let entries: usize = set.layers.values().map(|l| l.files.len()).sum();
-    println!("{} {} {} {}", t.wall, t.cpu, peak_rss(), entries);
+    println!("{} {} {} {}", t.wall, t.cpu, peak, entries);
 }
 
 /// The layer pass, and with `report` the report built and written as JSON: what
-/// `layerlens analyze --format json` does. Returns the bytes written.
+/// `layerlens analyze --format json` does (through `Analyzer::analyze_report`, as the
+/// CLI, so a filled `--cache` answers with the cached report). Returns the bytes
+/// written.
 fn analyse(path: &Path, threads: usize, cache: Option<&Path>, report: bool) -> usize {
-    let opts = {
-        let mut o = Options::default().threads(threads);
-        o.cache = cache.map(Path::to_path_buf);
-        o
-    };
-    let set = Analyzer::new(opts)
-        .analyze(&[path.to_string_lossy()])
-        .expect("analysis");
-    if !report {
-        return set.layers.len();
+    let mut opts = Options::default().threads(threads);
+    if let Some(dir) = cache {
+        opts = opts.cache(dir);
     }
-    let r = Report::build(&set, &ReportOptions::default().threads(threads)).expect("a report");
+    let analyzer = Analyzer::new(opts);
+    let inputs = [path.to_string_lossy()];
+    if !report {
+        return analyzer.analyze(&inputs).expect("analysis").layers.len();
+    }
+    let r = analyzer
+        .analyze_report(&inputs, &ReportOptions::default().threads(threads))
+        .expect("a report");
     let mut out = Counting(0);
     r.write_json(&mut out).expect("writing");
     out.0
