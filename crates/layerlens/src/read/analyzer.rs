@@ -1,5 +1,8 @@
 //! The orchestrator: open every input, read its metadata, analyse each unique layer
 //! once in parallel (largest first), verify, and assemble an [`ImageSet`].
+//!
+//! Over 600 lines on purpose: opening, scheduling, verifying and assembling share the
+//! analyzer's state and options; the parts that stand alone live in the sibling modules.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
