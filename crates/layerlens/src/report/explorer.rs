@@ -3,9 +3,9 @@
 //! below it, shared by every image built on it), two bounded views of entries:
 //!
 //! * `changed`: what the layer itself changed, each entry marked added (`A`: its path
-//!   was not in the filesystem below), modified (`M`: it was) or deleted (`D`: a
-//!   whiteout or opaque marker; its size is the bytes it hid, its kind the kind of the
-//!   entry it hid);
+//!   was not in the filesystem below), modified (`M`: it was) or deleted (`D`: named
+//!   by a whiteout, or held below by a directory an opaque marker empties; its size is
+//!   the bytes it hid, its kind the kind of the entry it hid);
 //! * `fs`: the image's filesystem as of that layer (what the overlay shows after it),
 //!   the entries this layer put there marked `A` or `M`.
 //!
@@ -243,61 +243,72 @@ impl Walker for Walk<'_, '_> {
         // One row per path: a later record replaces an earlier one, and an entry wins
         // over a whiteout or opaque marker of its own path.
         let mut chosen: HashMap<u32, usize> = HashMap::new();
+        let mut opaque = Vec::new();
         for (e, (rec, &pid)) in files.iter().zip(ids).enumerate() {
-            if paths.path(pid).is_empty() {
+            if paths.path(pid).is_empty() && rec.kind != EntryKind::OpaqueWhiteout {
                 continue;
             }
-            let deletion = |k| matches!(k, EntryKind::Whiteout | EntryKind::OpaqueWhiteout);
-            match chosen.get(&pid) {
-                Some(&prev) if deletion(rec.kind) && !deletion(files[prev].kind) => {}
+            match (rec.kind, chosen.get(&pid)) {
+                (EntryKind::OpaqueWhiteout, _) => opaque.push(pid),
+                (EntryKind::Whiteout, Some(&prev)) if files[prev].kind != EntryKind::Whiteout => {}
                 _ => {
                     chosen.insert(pid, e);
                 }
             }
         }
+        // The bytes a deletion of `pid` (and what is under it) hides.
+        let hidden = |pid: u32| -> u64 {
+            std::iter::once(pid)
+                .chain(paths.under(pid))
+                .filter_map(|q| o.get(q))
+                .map(|at| o.record(at))
+                .filter(|r| r.kind == EntryKind::Regular)
+                .map(|r| r.size)
+                .sum()
+        };
+        let deleted = |pid: u32| Raw {
+            pid,
+            size: hidden(pid),
+            kind: o.get(pid).map_or(EntryKind::Whiteout, |at| o.record(at).kind),
+            mark: Mark::Deleted,
+        };
         let mut rows = Vec::with_capacity(chosen.len());
         self.top.clear();
-        for (pid, e) in chosen {
-            let rec = &files[e];
-            let hidden = |with_self: bool| -> u64 {
-                let own = with_self.then_some(pid);
-                own.into_iter()
-                    .chain(paths.under(pid))
-                    .filter_map(|q| o.get(q))
-                    .map(|at| o.record(at))
-                    .filter(|r| r.kind == EntryKind::Regular)
-                    .map(|r| r.size)
-                    .sum()
-            };
-            let row = match rec.kind {
-                EntryKind::Whiteout => Raw {
-                    pid,
-                    size: hidden(true),
-                    kind: o.get(pid).map_or(EntryKind::Whiteout, |at| o.record(at).kind),
-                    mark: Mark::Deleted,
-                },
-                EntryKind::OpaqueWhiteout => Raw {
-                    pid,
-                    size: hidden(false),
-                    kind: EntryKind::OpaqueWhiteout,
-                    mark: Mark::Deleted,
-                },
-                kind => {
-                    let mark = if o.get(pid).is_some() {
-                        Mark::Modified
-                    } else {
-                        Mark::Added
-                    };
-                    self.top.insert(pid, mark);
-                    Raw {
-                        pid,
-                        size: if kind == EntryKind::Regular { rec.size } else { 0 },
-                        kind,
-                        mark,
-                    }
+        // An opaque marker deletes every name its directory held below: one deleted
+        // row each, unless this layer puts an entry there again.
+        for d in opaque {
+            for q in paths.under(d) {
+                if paths.parent(q) == d && o.get(q).is_some() && !chosen.contains_key(&q) {
+                    chosen.insert(q, usize::MAX);
+                    rows.push(deleted(q));
                 }
+            }
+        }
+        for (&pid, &e) in &chosen {
+            if e == usize::MAX {
+                continue;
+            }
+            let rec = &files[e];
+            if rec.kind == EntryKind::Whiteout {
+                rows.push(deleted(pid));
+                continue;
+            }
+            let mark = if o.get(pid).is_some() {
+                Mark::Modified
+            } else {
+                Mark::Added
             };
-            rows.push(row);
+            self.top.insert(pid, mark);
+            rows.push(Raw {
+                pid,
+                size: if rec.kind == EntryKind::Regular {
+                    rec.size
+                } else {
+                    0
+                },
+                kind: rec.kind,
+                mark,
+            });
         }
         self.changed = Some(self.finish(rows));
     }
@@ -666,5 +677,45 @@ mod tests {
         let json = serde_json::to_string(&top.changed.rows).unwrap();
         let opt = x.paths.iter().position(|p| p.1 == "opt").unwrap();
         assert_eq!(json, format!("[[{opt},0,\"dM\"],[{},9000,\"fD\"]]", opt + 1));
+    }
+
+    #[test]
+    fn an_opaque_marker_deletes_each_name_its_directory_held() {
+        let s = set(&[(
+            "a",
+            vec![
+                vec![
+                    ("d", "d", 0, 0),
+                    ("f", "d/a", 10, 1),
+                    ("d", "d/s", 0, 0),
+                    ("f", "d/s/b", 20, 2),
+                ],
+                vec![
+                    ("d", "d", 0, 0),
+                    ("o", "d/.wh..wh..opq", 0, 0),
+                    ("f", "d/c", 5, 3),
+                ],
+            ],
+        )]);
+        let x = Explorer::build(&s, &ExplorerOptions::default());
+        let top = &x.nodes[x.images[0].nodes[1] as usize];
+        assert_eq!(
+            flat(&x, &top.changed),
+            (
+                rows(&[
+                    ("d", 5, "dM"),
+                    ("d/a", 10, "fD"),
+                    ("d/c", 5, "fA"),
+                    ("d/s", 20, "dD"),
+                ]),
+                4,
+                0,
+                0
+            )
+        );
+        assert_eq!(
+            flat(&x, &top.fs),
+            (rows(&[("d", 5, "dM"), ("d/c", 5, "fA")]), 2, 0, 0)
+        );
     }
 }
