@@ -8,7 +8,10 @@ use common::*;
 
 fn element<'a>(page: &'a str, id: &str) -> &'a str {
     let open = format!("<script type=\"application/json\" id=\"{id}\">");
-    let rest = page.split(&open).nth(1).unwrap_or_else(|| panic!("no {id}"));
+    let rest = page
+        .split(&open)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {id}"));
     &rest[..rest.find("</script>").unwrap()]
 }
 

@@ -269,7 +269,9 @@ impl Walker for Walk<'_, '_> {
         let deleted = |pid: u32| Raw {
             pid,
             size: hidden(pid),
-            kind: o.get(pid).map_or(EntryKind::Whiteout, |at| o.record(at).kind),
+            kind: o
+                .get(pid)
+                .map_or(EntryKind::Whiteout, |at| o.record(at).kind),
             mark: Mark::Deleted,
         };
         let mut rows = Vec::with_capacity(chosen.len());
@@ -676,7 +678,10 @@ mod tests {
         );
         let json = serde_json::to_string(&top.changed.rows).unwrap();
         let opt = x.paths.iter().position(|p| p.1 == "opt").unwrap();
-        assert_eq!(json, format!("[[{opt},0,\"dM\"],[{},9000,\"fD\"]]", opt + 1));
+        assert_eq!(
+            json,
+            format!("[[{opt},0,\"dM\"],[{},9000,\"fD\"]]", opt + 1)
+        );
     }
 
     #[test]
