@@ -373,8 +373,11 @@ impl Walk<'_, '_> {
             }
         }
         let entries = rows.len() as u64;
-        rows.sort_unstable_by(|a, b| b.size.cmp(&a.size).then(a.pid.cmp(&b.pid)));
         let rest = if rows.len() > self.cap {
+            // The largest `cap` first (ties in path order), in no particular order.
+            rows.select_nth_unstable_by(self.cap, |a, b| {
+                b.size.cmp(&a.size).then(a.pid.cmp(&b.pid))
+            });
             rows.split_off(self.cap)
         } else {
             Vec::new()
