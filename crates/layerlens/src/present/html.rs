@@ -338,6 +338,35 @@ mod tests {
     }
 
     #[test]
+    fn explorer_paths_cannot_escape_their_elements() {
+        use crate::report::explorer::{Explorer, ExplorerOptions};
+        let s = crate::testutil::set(&[(
+            "a",
+            vec![vec![("f", "</script><b>x</b>", 5, 1), ("f", "<!--y", 6, 2)]],
+        )]);
+        let x = Explorer::build(&s, &ExplorerOptions::default());
+        let r = report(vec![image(&["a"], "00")]);
+        let html = render_with_explorer(&r, Some(&x));
+        assert!(!html.contains("<b>x") && !html.contains("<!--y"));
+        assert_eq!(html.matches("id=\"explorer-node-").count(), 1);
+        let data = html
+            .split("id=\"explorer-data\">")
+            .nth(1)
+            .unwrap()
+            .split("</script>")
+            .next()
+            .unwrap();
+        let back: Value = serde_json::from_str(data).unwrap();
+        // `/` separates components: `<`, then `script><b>x<` under it, and so on.
+        assert_eq!(
+            back["paths"],
+            json!([[-1, "<"], [-1, "<!--y"], [0, "script><b>x<"], [2, "b>"]])
+        );
+        // Without explorer data, no section, script or style of it.
+        assert!(!render(&r).contains("explorer"));
+    }
+
+    #[test]
     fn escapes() {
         assert_eq!(escape_html("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
         assert_eq!(
