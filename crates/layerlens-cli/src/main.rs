@@ -713,6 +713,7 @@ fn emit(
 }
 
 fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let mut explorer = None;
     let report = match &args.from_json {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
@@ -735,15 +736,24 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
             let opts = args.read.options()?;
             let threads = opts.threads;
             let set = Analyzer::new(opts).analyze(&args.inputs)?;
-            Report::build(
+            let report = Report::build(
                 &set,
                 &layerlens::ReportOptions::default()
                     .top_dirs(true)
                     .threads(threads),
-            )?
+            )?;
+            size_pool(threads);
+            explorer = Some(layerlens::report::explorer::Explorer::build(
+                &set,
+                &layerlens::report::explorer::ExplorerOptions::default(),
+            ));
+            report
         }
     };
-    write_file(&args.html, &layerlens::present::html::render(&report))
+    write_file(
+        &args.html,
+        &layerlens::present::html::render_with_explorer(&report, explorer.as_ref()),
+    )
 }
 
 /// The library's model queries (explain, diff) run on the calling thread pool: size it

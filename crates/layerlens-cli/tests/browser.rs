@@ -118,7 +118,14 @@ fn the_report_draws_every_section_in_chromium() {
     let waste = section(&dom, "waste");
     assert_eq!(count(waste, "<table"), 2);
     assert!(waste.contains("/lib/libz.copy"));
-    assert!(section(&dom, "duplicates").contains("lib/libz, lib/libz.copy"));
+    // The duplicate pair of the base layer that acme/svc-a:1 and acme/svc-b:1 share
+    // (acme/waste:1 deletes one copy) is one row, "in 2 images".
+    let dups = section(&dom, "duplicates");
+    assert_eq!(count(dups, "lib/libz, lib/libz.copy"), 1, "{dups}");
+    assert!(
+        dups.contains(">in 2 images: acme/svc-a:1, acme/svc-b:1</td>"),
+        "{dups}"
+    );
     assert!(section(&dom, "recommendations").contains("Consolidate on one base"));
     assert!(count(section(&dom, "images"), "<tr") >= 5 + 3);
 }
@@ -210,4 +217,70 @@ fn findings_section_draws_when_the_report_has_findings() {
     assert!(f.contains("root/.ssh/id_ed25519") && f.contains("hidden (still shipped)"));
     assert!(f.contains("github-token: ghp_…(40)"), "{f}");
     assert!(!dom.contains("FAKEfake0123456789"), "a secret printed");
+}
+
+/// Drives the explorer as a user would (the page's own controls, through injected
+/// events): pick an image and a layer, switch to what the layer changed, expand
+/// directories, filter; each step's rows are logged as `mark path bytes`.
+#[test]
+fn the_explorer_shows_a_layers_entries_with_marks_and_sizes() {
+    let Some(browser) = chromium() else { return };
+    let tmp = temp_dir("browser-explorer");
+    let dir = tmp.path();
+    let html = dir.join("report.html");
+    let fixture = repo_root().join("testdata/fixtures/forensics.tar");
+    run_ok(&[
+        "report",
+        "--html",
+        html.to_str().unwrap(),
+        fixture.to_str().unwrap(),
+    ]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    let drive = r##"<script>
+(function () {
+  var log = [];
+  function q(s) { return document.querySelector("#explorer " + s); }
+  function snap(tag) {
+    log.push(tag + ": " + Array.prototype.map.call(document.querySelectorAll("#explorer .xrow"),
+      function (r) { return r.getAttribute("data-mark") + " " + r.getAttribute("data-path") + " " + r.getAttribute("data-size"); }).join(" | "));
+  }
+  function pick(sel, v) { var s = q(sel); s.value = v; s.dispatchEvent(new Event("change")); }
+  try {
+    snap("initial");
+    pick("select.explorer-image", "1");
+    pick("select.explorer-layer", "3");
+    snap("fs");
+    q("input.explorer-changed").click();
+    snap("changed");
+    q('.xrow[data-path="opt"] .xtog').click();
+    q('.xrow[data-path="opt/data"] .xtog').click();
+    snap("expanded");
+    log.push("more: " + q(".explorer-more").textContent);
+    q("input.explorer-changed").click();
+    var f = q("input.explorer-filter"); f.value = "LIBZ"; f.dispatchEvent(new Event("input"));
+    snap("filtered");
+  } catch (e) { log.push("error: " + e.message); }
+  var pre = document.createElement("pre"); pre.id = "drive-log"; pre.textContent = log.join("\n");
+  document.body.appendChild(pre);
+})();
+</script>
+</body>"##;
+    std::fs::write(&html, page.replace("</body>", drive)).unwrap();
+    let dom = dump_dom(&browser, &html, dir);
+    assert_eq!(status(&dom), "ok", "script error");
+    let log = dom.split("<pre id=\"drive-log\">").nth(1).unwrap();
+    let log = &log[..log.find("</pre>").unwrap()];
+    let want = [
+        // The largest image, its top layer: the filesystem, the app layer's part marked.
+        "initial: - lib 8000 | - opt 3500 | - etc 3000 | A app 1800 | - srv 1200 | - usr 800",
+        // acme/waste:1 as of layer #4 (srv and lib/libz.copy deleted by #3, opt/data
+        // emptied and refilled by #4).
+        "fs: - lib 4000 | - usr 800 | M opt 700 | - etc 500",
+        "changed: M opt 700",
+        "expanded: M opt 700 | M opt/data 700 | D opt/data/a 2000 | D opt/data/b 1500 | \
+         A opt/data/c 700",
+        "more: ",
+        "filtered: - lib 4000 | - lib/libz 4000 | - lib/libz.hard 0",
+    ];
+    assert_eq!(log, want.join("\n"));
 }

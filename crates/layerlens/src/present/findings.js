@@ -24,22 +24,37 @@
     var tr = el("tr");
     heads.forEach(function (h) { tr.appendChild(el("th", null, h)); });
     t.appendChild(tr);
-    var n = 0;
+    // A finding in layers several images share (the same layers up to the one that
+    // added it, the same hidden state) is one row, "in N images".
+    var rows = [], at = {};
     (R.images || []).forEach(function (img) {
       (img.findings || []).forEach(function (f) {
-        var where = f.path !== undefined ? f.path : "config " + (f.config || "");
-        var detail = f.rule ? f.rule + ": " + (f.excerpt || "") : (f.mode ? "mode " + f.mode : "");
-        var row = el("tr");
-        row.appendChild(el("td", null, name(img)));
-        row.appendChild(el("td", null, f.kind));
-        row.appendChild(el("td", "path", where));
-        row.appendChild(el("td", "n", f.layer === null || f.layer === undefined ? "" : "#" + (f.layer + 1)));
-        row.appendChild(el("td", null, f.hidden ? "hidden (still shipped)" : ""));
-        row.appendChild(el("td", "path", detail));
-        row.appendChild(el("td", "cmd", cmd(f.created_by)));
-        t.appendChild(row);
-        n++;
+        var chain = f.layer === null || f.layer === undefined ? "image " + img.id :
+          (img.layers || []).slice(0, f.layer + 1).map(function (l) { return l.diff_id; }).join(",");
+        var k = [chain, f.kind, f.path, f.config, f.rule, f.line, f.excerpt, f.mode, f.hidden].join("\u0000");
+        if (Object.prototype.hasOwnProperty.call(at, k)) rows[at[k]].imgs.push(img);
+        else { at[k] = rows.length; rows.push({ f: f, imgs: [img] }); }
       });
+    });
+    function names(imgs) {
+      if (imgs.length === 1) return name(imgs[0]);
+      return "in " + imgs.length + " images: " + imgs.slice(0, 3).map(name).join(", ") + (imgs.length > 3 ? ", …" : "");
+    }
+    var n = 0;
+    rows.forEach(function (r) {
+      var img = r.imgs, f = r.f;
+      var where = f.path !== undefined ? f.path : "config " + (f.config || "");
+      var detail = f.rule ? f.rule + ": " + (f.excerpt || "") : (f.mode ? "mode " + f.mode : "");
+      var row = el("tr");
+      row.appendChild(el("td", null, names(img)));
+      row.appendChild(el("td", null, f.kind));
+      row.appendChild(el("td", "path", where));
+      row.appendChild(el("td", "n", f.layer === null || f.layer === undefined ? "" : "#" + (f.layer + 1)));
+      row.appendChild(el("td", null, f.hidden ? "hidden (still shipped)" : ""));
+      row.appendChild(el("td", "path", detail));
+      row.appendChild(el("td", "cmd", cmd(f.created_by)));
+      t.appendChild(row);
+      n++;
     });
     if (n) b.appendChild(t);
     else b.appendChild(el("p", "none", "No findings."));

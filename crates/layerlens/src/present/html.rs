@@ -20,6 +20,7 @@
 
 use serde::Serialize;
 
+use crate::report::explorer::Explorer;
 use crate::report::Report;
 
 /// `s` with `& < > " '` replaced by entities, safe in HTML text and quoted attributes.
@@ -61,6 +62,15 @@ pub fn script_json<T: Serialize + ?Sized>(v: &T) -> String {
 
 /// The whole HTML document for a report.
 pub fn render(report: &Report) -> String {
+    render_with_explorer(report, None)
+}
+
+/// The whole HTML document for a report, with an "Explorer" section when `explorer`
+/// is given (the set's explorer, [`Explorer::build`]): its index (paths, images, nodes)
+/// goes in `<script type="application/json" id="explorer-data">`, each node's views in
+/// an element of their own (`explorer-node-N`) that the page parses only when that
+/// layer is shown, so a big set still opens fast.
+pub fn render_with_explorer(report: &Report, explorer: Option<&Explorer>) -> String {
     let title = match report.images.as_slice() {
         [one] => format!("layerlens: {}", super::text::image_name(one)),
         all => format!("layerlens: {} images", all.len()),
@@ -76,6 +86,9 @@ pub fn render(report: &Report) -> String {
     out.push_str(&escape_html(&title));
     out.push_str("</title>\n<style>\n");
     out.push_str(CSS);
+    if explorer.is_some() {
+        out.push_str(EXPLORER_CSS);
+    }
     out.push_str("</style>\n</head>\n<body data-status=\"loading\">\n<header><h1>");
     out.push_str(&escape_html(&title));
     out.push_str("</h1>\n<p id=\"inputs\"></p>\n");
@@ -87,13 +100,19 @@ pub fn render(report: &Report) -> String {
          <a href=\"#recommendations\">Recommendations</a> \
          <a href=\"#images\">Images</a>",
     );
+    if explorer.is_some() {
+        out.push_str(" <a href=\"#explorer\">Explorer</a>");
+    }
     let findings = report.images.iter().any(|i| !i.findings.is_empty());
     if findings {
         out.push_str(" <a href=\"#findings\">Findings</a>");
     }
     out.push_str("</nav>\n</header>\n<main>\n");
-    let extra = findings.then_some(FINDINGS_SECTION);
-    for (id, h, intro) in SECTIONS.iter().chain(extra.iter()) {
+    let extra = explorer
+        .map(|_| EXPLORER_SECTION)
+        .into_iter()
+        .chain(findings.then_some(FINDINGS_SECTION));
+    for (id, h, intro) in SECTIONS.iter().copied().chain(extra) {
         out.push_str(&format!(
             "<section id=\"{id}\"><h2>{h}</h2><p class=\"intro\">{intro}</p>\
              <div class=\"body\"></div></section>\n"
@@ -109,6 +128,34 @@ pub fn render(report: &Report) -> String {
     out.push_str("</script>\n<script>\n");
     out.push_str(JS);
     out.push_str("</script>\n");
+    if let Some(x) = explorer {
+        let nodes: Vec<serde_json::Value> = x
+            .nodes
+            .iter()
+            .map(|n| serde_json::json!({"diff_id": n.diff_id, "images": n.images}))
+            .collect();
+        let index = serde_json::json!({
+            "cap": x.cap,
+            "paths": x.paths,
+            "images": x.images,
+            "nodes": nodes,
+        });
+        out.push_str("<script type=\"application/json\" id=\"explorer-data\">");
+        out.push_str(&script_json(&index));
+        out.push_str("</script>\n");
+        for (i, n) in x.nodes.iter().enumerate() {
+            out.push_str(&format!(
+                "<script type=\"application/json\" id=\"explorer-node-{i}\">"
+            ));
+            out.push_str(&script_json(
+                &serde_json::json!({"changed": n.changed, "fs": n.fs}),
+            ));
+            out.push_str("</script>\n");
+        }
+        out.push_str("<script>\n");
+        out.push_str(EXPLORER_JS);
+        out.push_str("</script>\n");
+    }
     if findings {
         out.push_str("<script>\n");
         out.push_str(FINDINGS_JS);
@@ -216,6 +263,16 @@ footer{padding:12px 28px;color:var(--muted);font-size:12px;border-top:1px solid 
 
 const JS: &str = include_str!("report.js");
 
+const EXPLORER_CSS: &str = r#"ul.xtree{list-style:none;padding-left:18px;margin:0}
+ul.xtree.root{padding-left:0}
+.xrow{display:grid;grid-template-columns:18px 18px minmax(200px,1fr) 110px;gap:6px;align-items:center;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.xtog{cursor:pointer;user-select:none;color:var(--muted)}
+.xmark{font-weight:bold}
+.xA .xmark{color:#1f9e89}.xM .xmark{color:#d08a1e}.xD .xmark{color:#d9534f}.xD .xname{text-decoration:line-through}
+.xname{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.explorer-more,.explorer-info{color:var(--muted);font-size:12px;margin:6px 0}
+"#;
+
 /// The findings section, for reports that have findings.
 const FINDINGS_SECTION: (&str, &str, &str) = (
     "findings",
@@ -226,6 +283,17 @@ const FINDINGS_SECTION: (&str, &str, &str) = (
 );
 
 const FINDINGS_JS: &str = include_str!("findings.js");
+
+/// The explorer section, for reports rendered with the set's explorer.
+const EXPLORER_SECTION: (&str, &str, &str) = (
+    "explorer",
+    "Explorer",
+    "Pick an image and one of its layers: its filesystem as of that layer, or only \
+     what the layer changed (A added, M modified, D deleted, relative to the layers \
+     below). Largest entries first; a directory's size is the bytes under it.",
+);
+
+const EXPLORER_JS: &str = include_str!("explorer.js");
 
 #[cfg(test)]
 mod tests {
@@ -267,6 +335,35 @@ mod tests {
         for bad in ["src=", "href=\"http", "url(", "@import", "https://"] {
             assert!(!html.contains(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn explorer_paths_cannot_escape_their_elements() {
+        use crate::report::explorer::{Explorer, ExplorerOptions};
+        let s = crate::testutil::set(&[(
+            "a",
+            vec![vec![("f", "</script><b>x</b>", 5, 1), ("f", "<!--y", 6, 2)]],
+        )]);
+        let x = Explorer::build(&s, &ExplorerOptions::default());
+        let r = report(vec![image(&["a"], "00")]);
+        let html = render_with_explorer(&r, Some(&x));
+        assert!(!html.contains("<b>x") && !html.contains("<!--y"));
+        assert_eq!(html.matches("id=\"explorer-node-").count(), 1);
+        let data = html
+            .split("id=\"explorer-data\">")
+            .nth(1)
+            .unwrap()
+            .split("</script>")
+            .next()
+            .unwrap();
+        let back: Value = serde_json::from_str(data).unwrap();
+        // `/` separates components: `<`, then `script><b>x<` under it, and so on.
+        assert_eq!(
+            back["paths"],
+            json!([[-1, "<"], [-1, "<!--y"], [0, "script><b>x<"], [2, "b>"]])
+        );
+        // Without explorer data, no section, script or style of it.
+        assert!(!render(&r).contains("explorer"));
     }
 
     #[test]

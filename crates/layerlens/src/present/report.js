@@ -52,6 +52,30 @@
   function sec(id) { return document.querySelector("#" + id + " .body"); }
   function none(parent, text) { parent.appendChild(el("p", { "class": "none" }, text)); }
 
+  // The diff_ids of an image's layers up to position `top`: images with the same key
+  // share those layers (the same ChainID).
+  function chainKey(img, top) {
+    return (img.layers || []).slice(0, top + 1).map(function (l) { return l.diff_id; }).join(",");
+  }
+  // Items of every image (list(img)), one row per distinct key(img, item), with the
+  // images that have it: [{item, imgs}], in first-seen order.
+  function shared(images, list, key) {
+    var rows = [], at = {};
+    images.forEach(function (img) {
+      (list(img) || []).forEach(function (it) {
+        var k = key(img, it);
+        if (Object.prototype.hasOwnProperty.call(at, k)) rows[at[k]].imgs.push(img);
+        else { at[k] = rows.length; rows.push({ item: it, imgs: [img] }); }
+      });
+    });
+    return rows;
+  }
+  function names(imgs) {
+    if (imgs.length === 1) return name(imgs[0]);
+    var shown = imgs.slice(0, 3).map(name).join(", ");
+    return "in " + imgs.length + " images: " + shown + (imgs.length > 3 ? ", …" : "");
+  }
+
   // A bar row: label, a track with one or more segments, a figure.
   function barRow(label, segs, total, figure, title) {
     var row = el("div", { "class": "row" });
@@ -427,14 +451,16 @@
       { label: "Wasted", type: "bytes", key: function (i) { return i.wasted_size || 0; } },
       { label: "Efficiency", type: "pct", key: function (i) { return i.efficiency === undefined ? 1 : i.efficiency; } }
     ], IMAGES.slice(), 5);
-    var rows = [];
-    IMAGES.forEach(function (img) {
-      (img.top_waste || []).forEach(function (w) { rows.push({ img: img, w: w }); });
+    // A hidden file of layers shared by several images (the same layers up to the one
+    // that hides it) is one row, "in N images".
+    var rows = shared(IMAGES, function (img) { return img.top_waste; }, function (img, w) {
+      return [chainKey(img, w.hidden_by), w.path, w.size, w.cause, w.added_by].join("\u0000");
     });
     b.appendChild(el("h3", null, "Largest hidden files"));
     if (!rows.length) return none(b, "No file is hidden by a later layer.");
+    rows.forEach(function (r) { r.w = r.item; });
     table(b, [
-      { label: "Image", type: "text", key: function (r) { return name(r.img); } },
+      { label: "Image", type: "text", key: function (r) { return names(r.imgs); } },
       { label: "Path", type: "path", key: function (r) { return "/" + r.w.path; } },
       { label: "Size", type: "bytes", key: function (r) { return r.w.size; } },
       { label: "Cause", type: "text", key: function (r) { return r.w.cause; } },
@@ -445,11 +471,12 @@
 
   function drawDuplicates() {
     var b = sec("duplicates");
-    var rows = [];
-    IMAGES.forEach(function (img) {
-      (img.duplicates || []).forEach(function (g) {
-        rows.push({ scope: name(img), size: g.size, n: (g.paths || []).length, saved: g.saved_size, paths: (g.paths || []).join(", ") });
-      });
+    // Identical groups of several images (a shared base) are one row, "in N images".
+    var rows = shared(IMAGES, function (img) { return img.duplicates; }, function (img, g) {
+      return [g.digest, g.size, (g.paths || []).join("\u0000")].join("\u0000");
+    }).map(function (r) {
+      var g = r.item;
+      return { scope: names(r.imgs), size: g.size, n: (g.paths || []).length, saved: g.saved_size, paths: (g.paths || []).join(", ") };
     });
     ((R.duplicates || {}).groups || []).forEach(function (g) {
       rows.push({ scope: "across layers (" + (g.images || []).length + " images)", size: g.size, n: (g.layers || []).length, saved: g.saved_size, paths: (g.paths || []).join(", ") });

@@ -5,6 +5,7 @@
 //! fields may be added, existing ones never change meaning.
 
 pub mod check;
+pub mod explorer;
 pub mod recommend;
 
 mod build;
