@@ -29,6 +29,7 @@ use crate::digest::{ContentDigest, Digest};
 use crate::error::StreamAbort;
 use crate::options::{Limits, Options, ProgressEvent, Verify};
 use crate::read::detect::{is_rpm_database, Detected, LayerDetect};
+use crate::read::tarext::{check_pax, Watch, WatchState};
 
 /// How a stored layer blob is compressed, decided by its first bytes, never by its
 /// media type (writers mislabel raw tars as `+gzip`).
@@ -608,7 +609,11 @@ fn walk_tar<R: io::BufRead>(
         pos: 0,
         taken: 0,
     });
-    let mut archive = tar::Archive::new(ForwardSeek(&shared));
+    let watch = std::cell::RefCell::new(WatchState::default());
+    let mut archive = tar::Archive::new(Watch {
+        inner: ForwardSeek(&shared),
+        state: &watch,
+    });
     // For the data of the entries tar-rs must decode itself (GNU sparse files).
     let mut buf: Vec<u8> = Vec::new();
     let mut entries_seen: u64 = 0;
@@ -616,7 +621,12 @@ fn walk_tar<R: io::BufRead>(
     // path repeated in the layer and a hardlink whose target is not in it.
     let mut seen_paths: HashSet<u64> = HashSet::default();
     let mut oddities = Oddities::default();
-    for entry in archive.entries_with_seek()? {
+    let mut entries = archive.entries_with_seek()?;
+    loop {
+        watch.borrow_mut().in_headers = true;
+        let next = entries.next();
+        watch.borrow_mut().in_headers = false;
+        let Some(entry) = next else { break };
         let mut entry = entry?;
         entries_seen += 1;
         // Entries are numbered with 32 bits in the report phase: the limit never
@@ -638,6 +648,16 @@ fn walk_tar<R: io::BufRead>(
             .into_io());
         }
         let path = normalize_path(&raw_path);
+        let pax = watch.borrow_mut().take_pax();
+        if let Some(records) = pax {
+            check_pax(&records).map_err(|reason| {
+                StreamAbort::ExtendedHeader {
+                    entry: path.clone(),
+                    reason,
+                }
+                .into_io()
+            })?;
+        }
         let header = entry.header();
         let etype = header.entry_type();
         let (_, base) = split_parent(&path);

@@ -275,8 +275,10 @@ pub(crate) fn resolve(store: &Store, opts: &Options) -> Result<Resolved> {
     let present = |name: &str| store.contains(name) || store.members.contains_key(name);
     let has_manifest_json = present("manifest.json");
     let has_index = present("index.json");
+    // How many images the metadata lists, before any is skipped.
+    let mut listed = 0;
     if has_manifest_json {
-        resolve_docker_manifest(store, opts, &mut out)?;
+        listed += resolve_docker_manifest(store, opts, &mut out)?;
     }
     if has_index {
         let format = if has_manifest_json {
@@ -284,17 +286,29 @@ pub(crate) fn resolve(store: &Store, opts: &Options) -> Result<Resolved> {
         } else {
             ArchiveFormat::Oci
         };
-        resolve_oci(store, opts, format, &mut out)?;
+        listed += resolve_oci(store, opts, format, &mut out)?;
     }
+    let none = match (has_manifest_json, has_index) {
+        (true, true) => "manifest.json and index.json list none",
+        (true, false) => "manifest.json lists none",
+        (false, true) => "index.json lists no manifests",
+        (false, false) => "repositories lists none",
+    };
     if !has_manifest_json && !has_index {
         if store.contains("repositories") {
-            resolve_v1(store, opts, &mut out)?;
+            listed += resolve_v1(store, opts, &mut out)?;
         } else {
             return Err(Error::UnknownFormat {
                 at: Location::new(&store.input),
                 reason: "no manifest.json, index.json or repositories member".into(),
             });
         }
+    }
+    if listed == 0 {
+        return Err(Error::NoImage {
+            at: Location::new(&store.input),
+            reason: none.into(),
+        });
     }
     // Docker 25+ archives describe each image twice (manifest.json and index.json):
     // one image per config digest, refs merged.
@@ -376,10 +390,12 @@ pub(crate) fn platform_ok(filter: &Option<Platform>, config: &ImageConfig) -> bo
     })
 }
 
-fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
+/// Returns how many images `manifest.json` lists.
+fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) -> Result<usize> {
     let at = store.at("manifest.json");
     let bytes = store.read_small("manifest.json", opts.limits.max_json_bytes)?;
     let entries: Vec<DockerManifestEntry> = parse_json(&bytes, &at)?;
+    let listed = entries.len();
     for (i, entry) in entries.into_iter().enumerate() {
         let config_member = entry.config.ok_or_else(|| Error::Malformed {
             at: at.clone(),
@@ -460,7 +476,7 @@ fn resolve_docker_manifest(store: &Store, opts: &Options, out: &mut Resolved) ->
             store: None,
         });
     }
-    Ok(())
+    Ok(listed)
 }
 
 /// The member holding the blob a descriptor names: `blobs/<alg>/<hex>`, below the
@@ -570,12 +586,13 @@ struct OciWalk<'a> {
 /// indexes that fan out exponentially).
 const MAX_DESCRIPTOR_VISITS: u64 = 100_000;
 
+/// Returns how many manifests `index.json` lists.
 fn resolve_oci(
     store: &Store,
     opts: &Options,
     format: ArchiveFormat,
     out: &mut Resolved,
-) -> Result<()> {
+) -> Result<usize> {
     let at = store.at("index.json");
     let bytes = store.read_small("index.json", opts.limits.max_json_bytes)?;
     let index: ManifestOrIndex = parse_json(&bytes, &at)?;
@@ -585,10 +602,11 @@ fn resolve_oci(
         format,
         visits: 0,
     };
-    for d in index.manifests.unwrap_or_default() {
-        walk.descriptor(&d, &refs_of(&d), &[], true, &at, out)?;
+    let manifests = index.manifests.unwrap_or_default();
+    for d in &manifests {
+        walk.descriptor(d, &refs_of(d), &[], true, &at, out)?;
     }
-    Ok(())
+    Ok(manifests.len())
 }
 
 /// The images an image store's name points to (a manifest, or an index walked as in an
@@ -833,7 +851,8 @@ impl OciWalk<'_> {
 
 /// Pre-1.10 `docker save`: `repositories` maps tags to v1 ids; each `<id>/json` names
 /// its parent. There are no configs and no diff_ids: layers are hashed, not verified.
-fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
+/// Returns how many images `repositories` names.
+fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<usize> {
     let at = store.at("repositories");
     let bytes = store.read_small("repositories", opts.limits.max_json_bytes)?;
     let repos: BTreeMap<String, BTreeMap<String, String>> = parse_json(&bytes, &at)?;
@@ -846,6 +865,7 @@ fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
                 .insert(format!("{repo}:{tag}"));
         }
     }
+    let listed = by_top.len();
     out.notes.push(format!(
         "{}: pre-1.10 docker save: no configs and no diff_ids exist; layer digests are computed, not verified",
         store.input
@@ -916,7 +936,7 @@ fn resolve_v1(store: &Store, opts: &Options, out: &mut Resolved) -> Result<()> {
             store: None,
         });
     }
-    Ok(())
+    Ok(listed)
 }
 
 #[cfg(test)]
