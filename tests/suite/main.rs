@@ -4,6 +4,7 @@ mod attribution;
 mod cache;
 mod common;
 mod ecosystems;
+mod extended_headers;
 mod files;
 mod findings;
 mod forensics;

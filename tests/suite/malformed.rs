@@ -279,40 +279,6 @@ fn overflowing_base256_size_in_the_outer_header_is_malformed() {
     assert!(e.to_string().contains("size overflow"), "{e}");
 }
 
-fn pax_entry(out: &mut Vec<u8>, records: &[u8]) {
-    let mut h = header_named(
-        b"PaxHeaders/x",
-        tar::EntryType::XHeader,
-        records.len() as u64,
-    );
-    raw_entry(out, &mut h, records);
-}
-
-/// tar-rs ignores a pax `size` it cannot parse and keeps the header's size: the entry
-/// is read with the size the header states, and nothing is allocated from the record.
-#[test]
-fn unparsable_pax_size_record_falls_back_to_the_header_size() {
-    let mut layer = Vec::new();
-    pax_entry(&mut layer, b"30 size=99999999999999999999\n");
-    let mut h = header_named(b"f", tar::EntryType::Regular, 3);
-    raw_entry(&mut layer, &mut h, b"abc");
-    end_blocks(&mut layer);
-    let rep = analyze_layer(&layer[..], &one_thread(), &mut |_| {}).unwrap();
-    assert_eq!(rep.files.len(), 1);
-    assert_eq!(rep.files[0].size, 3);
-}
-
-#[test]
-fn pax_record_with_a_huge_length_is_ignored_not_allocated() {
-    let mut layer = Vec::new();
-    pax_entry(&mut layer, b"99999999999999999999 path=x\n");
-    let mut h = header_named(b"f", tar::EntryType::Regular, 3);
-    raw_entry(&mut layer, &mut h, b"abc");
-    end_blocks(&mut layer);
-    let rep = analyze_layer(&layer[..], &one_thread(), &mut |_| {}).unwrap();
-    assert_eq!(rep.files[0].path, "f");
-}
-
 // ---------------------------------------------------------------- bombs
 
 /// `n` concatenated gzip members, each 1 MiB of zeros: tiny stored, huge expanded.

@@ -25,3 +25,27 @@ pub fn header_named(name: &[u8], kind: tar::EntryType, size: u64) -> tar::Header
 pub fn end_blocks(out: &mut Vec<u8>) {
     out.extend(std::iter::repeat_n(0u8, 1024));
 }
+
+/// Append a pax extended header (`x`) member holding `records` as they are (lengths
+/// are not fixed up: hostile records stay hostile).
+pub fn pax_entry(out: &mut Vec<u8>, records: &[u8]) {
+    let mut h = header_named(
+        b"PaxHeaders/x",
+        tar::EntryType::XHeader,
+        records.len() as u64,
+    );
+    raw_entry(out, &mut h, records);
+}
+
+/// Append the header of a GNU long name (`L`) member that declares `size` bytes of
+/// name, without any of them: a reader that believes the header reads on into what
+/// follows.
+pub fn long_name_header(out: &mut Vec<u8>, size: u64) {
+    let mut h = tar::Header::new_gnu();
+    h.as_gnu_mut().expect("a GNU header").name[..13].copy_from_slice(b"././@LongLink");
+    h.set_entry_type(tar::EntryType::GNULongName);
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_cksum();
+    out.extend_from_slice(h.as_bytes());
+}

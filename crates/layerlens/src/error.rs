@@ -194,6 +194,26 @@ pub enum Error {
         #[source]
         source: Arc<serde_json::Error>,
     },
+    /// A tar extension member (pax records, a GNU long name) that Go's `archive/tar`,
+    /// which Docker loads images with, rejects: tar readers disagree on what it means.
+    #[error("{at}: malformed extended header{}: {reason}", of_entry(.entry.as_deref()))]
+    ExtendedHeader {
+        /// Where: the input and the member (in the outer archive) or the layer blob.
+        at: Location,
+        /// The entry of the layer the header belongs to (absent in the outer archive,
+        /// where the member is that entry).
+        entry: Option<String>,
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// The input is an image archive whose metadata lists no image at all.
+    #[error("{at}: no image in the input: {reason}")]
+    NoImage {
+        /// Where.
+        at: Location,
+        /// Which metadata lists nothing.
+        reason: String,
+    },
     /// Metadata names a member the input does not contain.
     #[error("{at}: refers to {missing:?}, which the input does not contain")]
     MissingMember {
@@ -261,6 +281,8 @@ impl Error {
             | Error::DigestMismatch { at, .. }
             | Error::SizeMismatch { at, .. }
             | Error::Malformed { at, .. }
+            | Error::ExtendedHeader { at, .. }
+            | Error::NoImage { at, .. }
             | Error::Json { at, .. }
             | Error::MissingMember { at, .. }
             | Error::UnknownFormat { at, .. }
@@ -275,6 +297,8 @@ impl Error {
             | Error::DigestMismatch { at, .. }
             | Error::SizeMismatch { at, .. }
             | Error::Malformed { at, .. }
+            | Error::ExtendedHeader { at, .. }
+            | Error::NoImage { at, .. }
             | Error::Json { at, .. }
             | Error::MissingMember { at, .. }
             | Error::UnknownFormat { at, .. }
@@ -300,6 +324,11 @@ impl Error {
             return match *abort {
                 StreamAbort::Limit { limit, max } => Error::LimitExceeded { at, limit, max },
                 StreamAbort::Interrupted => Error::Interrupted,
+                StreamAbort::ExtendedHeader { entry, reason } => Error::ExtendedHeader {
+                    at,
+                    entry: Some(entry),
+                    reason,
+                },
             };
         }
         match err.kind() {
@@ -326,8 +355,21 @@ impl Error {
 /// Carried inside an `io::Error` by our readers when they stop a stream on purpose.
 #[derive(Debug)]
 pub(crate) enum StreamAbort {
-    Limit { limit: &'static str, max: u64 },
+    Limit {
+        limit: &'static str,
+        max: u64,
+    },
     Interrupted,
+    /// A malformed extension member of a tar entry (see `read::tarext`).
+    ExtendedHeader {
+        entry: String,
+        reason: String,
+    },
+}
+
+/// ` of entry "x"` when the entry is known.
+fn of_entry(entry: Option<&str>) -> String {
+    entry.map_or_else(String::new, |e| format!(" of entry {e:?}"))
 }
 
 impl fmt::Display for StreamAbort {
@@ -335,6 +377,9 @@ impl fmt::Display for StreamAbort {
         match self {
             StreamAbort::Limit { limit, max } => write!(f, "limit {limit} ({max}) exceeded"),
             StreamAbort::Interrupted => f.write_str("interrupted"),
+            StreamAbort::ExtendedHeader { entry, reason } => {
+                write!(f, "malformed extended header of entry {entry:?}: {reason}")
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+// One file (~890 lines): Context parsing and Table/find/claims share private types; one pass.
 //! Which packages a filesystem holds, and which package owns each path.
 //!
 //! The package databases are read from the bytes captured during the layer walk, each

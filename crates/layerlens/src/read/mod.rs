@@ -17,3 +17,4 @@ pub(crate) mod manifest;
 pub(crate) mod partial;
 pub(crate) mod source;
 pub(crate) mod store;
+pub(crate) mod tarext;

@@ -6,6 +6,7 @@
 //! so the metadata readers (`manifest.rs`) never care where the bytes live. An image
 //! store on the host (`store/`) is a directory told apart by what it holds.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
@@ -16,6 +17,7 @@ use crate::error::{Error, Location, Result};
 use crate::options::Options;
 use crate::read::layer::{self, Compression, LayerReport};
 use crate::read::store::{self, tarsplit::TarSplitLayer, Host};
+use crate::read::tarext::{check_pax, Watch, WatchState};
 
 /// What one member of an input is.
 #[derive(Debug, Clone)]
@@ -295,22 +297,31 @@ fn index_tar(input: &str, file: File, opts: &Options) -> Result<Store> {
     let mut reader = BufReader::with_capacity(64 << 10, file);
     reader.rewind().map_err(|e| Error::io(at.clone(), e))?;
     let file_len = shared.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    let mut archive = tar::Archive::new(reader);
+    let watch = RefCell::new(WatchState::default());
+    let mut archive = tar::Archive::new(Watch {
+        inner: reader,
+        state: &watch,
+    });
     let mut members = BTreeMap::new();
-    let entries = archive
+    let mut entries = archive
         .entries_with_seek()
         .map_err(|e| Error::from_io(at.clone(), e))?;
     let mut previous: Option<String> = None;
-    for entry in entries {
+    loop {
+        watch.borrow_mut().in_headers = true;
+        let next = entries.next();
+        watch.borrow_mut().in_headers = false;
+        let Some(entry) = next else { break };
         let entry = entry.map_err(|e| match &previous {
             Some(p) => outer_error(&at, e, Some(p)),
-            None => Error::from_io(at.clone(), e),
+            None => extension_error(Error::from_io(at.clone(), e)),
         })?;
         if opts.interrupted() {
             return Err(Error::Interrupted);
         }
         let path = layer::normalize_path(&entry.path_bytes());
         let mat = at.clone().with_member(&path);
+        check_records(&watch, &mat)?;
         add_member(&mut members, &path, opts, &mat)?;
         previous = Some(path.clone());
         let offset = entry.raw_file_position();
@@ -440,15 +451,23 @@ pub(crate) fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) 
                 .map_err(|e| Error::from_io(at.clone(), e))?,
         ),
     };
-    let mut archive = tar::Archive::new(BufReader::with_capacity(256 << 10, decoded));
+    let watch = RefCell::new(WatchState::default());
+    let mut archive = tar::Archive::new(Watch {
+        inner: BufReader::with_capacity(256 << 10, decoded),
+        state: &watch,
+    });
     let mut members = BTreeMap::new();
-    let entries = archive
+    let mut entries = archive
         .entries()
         .map_err(|e| Error::from_io(at.clone(), e))?;
     let mut seen_any = false;
     let mut buffered_total: u64 = 0;
     let mut previous: Option<String> = None;
-    for entry in entries {
+    loop {
+        watch.borrow_mut().in_headers = true;
+        let next = entries.next();
+        watch.borrow_mut().in_headers = false;
+        let Some(entry) = next else { break };
         let mut entry = entry.map_err(|e| outer_error(&at, e, previous.as_deref()))?;
         seen_any = true;
         if opts.interrupted() {
@@ -456,6 +475,7 @@ pub(crate) fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) 
         }
         let path = layer::normalize_path(&entry.path_bytes());
         let mat = at.clone().with_member(&path);
+        check_records(&watch, &mat)?;
         add_member(&mut members, &path, opts, &mat)?;
         previous = Some(path.clone());
         let etype = entry.header().entry_type();
@@ -524,11 +544,44 @@ pub(crate) fn scan_stream(input: &str, raw: Box<dyn Read + '_>, opts: &Options) 
     })
 }
 
+/// The pax records read for the member at `at`, checked (see `tarext`).
+fn check_records(watch: &RefCell<WatchState>, at: &Location) -> Result<()> {
+    let records = watch.borrow_mut().take_pax();
+    match records.map(|r| check_pax(&r)) {
+        Some(Err(reason)) => Err(Error::ExtendedHeader {
+            at: at.clone(),
+            entry: None,
+            reason,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// In the outer archive, an extension member stopped before it was read is itself the
+/// member to name.
+fn extension_error(e: Error) -> Error {
+    match e {
+        Error::ExtendedHeader {
+            at,
+            entry: Some(entry),
+            reason,
+        } => Error::ExtendedHeader {
+            at: at.with_member(entry),
+            entry: None,
+            reason,
+        },
+        other => other,
+    }
+}
+
 /// An error of the outer tar itself: before any member it is not a tar at all; after
 /// one, it names the member the reader was in or just past (a truncated member is only
 /// noticed when the reader skips to the next header).
 fn outer_error(at: &Location, e: io::Error, previous: Option<&str>) -> Error {
     let Some(previous) = previous else {
+        if is_extension_abort(&e) {
+            return extension_error(Error::from_io(at.clone(), e));
+        }
         if e.kind() != io::ErrorKind::UnexpectedEof {
             return Error::UnknownFormat {
                 at: at.clone(),
@@ -537,11 +590,18 @@ fn outer_error(at: &Location, e: io::Error, previous: Option<&str>) -> Error {
         }
         return Error::from_io(at.clone(), e);
     };
-    match Error::from_io(at.clone().with_member(previous), e) {
+    match extension_error(Error::from_io(at.clone().with_member(previous), e)) {
         Error::Malformed { at, reason } => Error::Malformed {
             at,
             reason: format!("{reason} (reading this member or the header after it)"),
         },
         other => other,
     }
+}
+
+/// Whether a reader error is an extension member stopped by `tarext`.
+fn is_extension_abort(e: &io::Error) -> bool {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<crate::error::StreamAbort>())
+        .is_some_and(|a| matches!(a, crate::error::StreamAbort::ExtendedHeader { .. }))
 }
