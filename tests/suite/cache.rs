@@ -42,7 +42,7 @@ fn fleet(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn entries(cache: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(cache.join("v3"))
+    let mut v: Vec<PathBuf> = std::fs::read_dir(cache.join("v4"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -80,7 +80,7 @@ fn corrupt_old_and_misplaced_entries_are_ignored_and_rebuilt() {
         ("older version", |b, _| {
             let text = String::from_utf8(b.clone()).unwrap();
             *b = text
-                .replacen("layerlens-cache v3", "layerlens-cache v2", 1)
+                .replacen("layerlens-cache v4", "layerlens-cache v3", 1)
                 .into_bytes();
         }),
         // A valid entry, but for another layer: its checksum holds, its key does not.

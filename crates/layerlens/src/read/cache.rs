@@ -5,7 +5,7 @@
 //! An entry's name is the sha256 of its key: the layer's diff_id, the stored digest its
 //! descriptor promises (or `-`), its stored size, and the options that change the
 //! result (verify mode, whether file records and package metadata are kept, whether
-//! the detectors ran). Its first line is `layerlens-cache v3 <sha256 of the rest>`; the rest is the JSON of the key and the
+//! the detectors ran). Its first line is `layerlens-cache v4 <sha256 of the rest>`; the rest is the JSON of the key and the
 //! report. An entry of another version, with a wrong checksum, another key, or a report
 //! that contradicts its key is ignored and rewritten, never trusted.
 //!
@@ -30,8 +30,10 @@ use crate::digest::Digest;
 use crate::options::{CaptureMetadata, Detect, KeepFiles, Options, Verify};
 use crate::read::layer::LayerReport;
 
-/// Bumped whenever the layout of [`LayerReport`] or of the entries changes.
-pub(crate) const CACHE_VERSION: &str = "layerlens-cache v3";
+/// Bumped whenever the layout of [`LayerReport`] or of the entries changes, or what a
+/// layer must pass to be analysed (v4: malformed extended headers are rejected, so a v3
+/// entry may hold a layer that is now an error).
+pub(crate) const CACHE_VERSION: &str = "layerlens-cache v4";
 
 /// What identifies one cached layer result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +91,7 @@ struct Entry {
 }
 
 fn entry_path(dir: &Path, key: &CacheKey) -> PathBuf {
-    dir.join("v3").join(key.file_name())
+    dir.join("v4").join(key.file_name())
 }
 
 /// The cached report for `key`, if a valid entry holds one.
