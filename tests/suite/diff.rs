@@ -312,3 +312,31 @@ fn a_python_distribution_a_dpkg_package_installed_is_provided_by_it() {
         .unwrap();
     assert!(diff(&m, a, a).packages.is_empty());
 }
+
+#[test]
+fn diff_text_names_at_most_three_lines_of_packages_per_manager() {
+    let set = services();
+    let m = SetModel::new(&set);
+    let ix = |n: &str| m.image_index(set.find_image(n).unwrap()).unwrap();
+    let mut d = diff(&m, ix("svc/orders:1"), ix("svc/auth:1"));
+    // 60 more removed packages with long names: the gist stops at 3 lines and counts.
+    let one = d.packages.removed[0].clone();
+    for i in 0..60 {
+        let mut p = one.clone();
+        p.name = format!("a-rather-long-distribution-name-{i:02}");
+        d.packages.removed.push(p);
+    }
+    let text = layerlens::present::forensics::diff_table(&d, 100, 1);
+    let start = text
+        .lines()
+        .position(|l| l.starts_with("removed (python): "))
+        .unwrap();
+    let gist: Vec<&str> = text.lines().skip(start).take(4).collect();
+    assert!(
+        gist[1].starts_with("    ") && gist[2].starts_with("    "),
+        "{text}"
+    );
+    assert!(gist[2].ends_with(" … and 56 more"), "{text}");
+    assert!(gist[3].starts_with("  - python"), "{text}");
+    assert!(gist.iter().all(|l| l.chars().count() <= 100));
+}

@@ -326,28 +326,47 @@ pub fn diff_table(d: &ImageDiff, width: usize, top: usize) -> String {
     out
 }
 
-/// `head` then `items` joined by `, `, wrapped at `width` (continued lines indented).
+/// At most this many lines of names per manager in a `diff` package list's gist.
+const NAME_LINES: usize = 3;
+
+/// `head` then `items` joined by `, `, wrapped at `width` (continued lines indented),
+/// in at most [`NAME_LINES`] lines: the rest counted ("… and N more").
 fn wrap(out: &mut String, head: &str, items: &[&str], width: usize) {
+    let mut lines: Vec<String> = Vec::new();
     let mut line = head.to_string();
-    let mut first = true;
+    let mut empty = true;
     for (i, item) in items.iter().enumerate() {
-        let piece = if i + 1 < items.len() {
+        let left = items.len() - i;
+        let piece = if left > 1 {
             format!("{item},")
         } else {
             item.to_string()
         };
-        let sep = if first { "" } else { " " };
-        if !first && line.chars().count() + 1 + piece.chars().count() > width {
-            let _ = writeln!(out, "{line}");
-            line = "    ".to_string();
-            first = true;
+        let last_line = lines.len() + 1 == NAME_LINES;
+        // On the last line, room for the count of what does not fit.
+        let room = if last_line && left > 1 { 18 } else { 0 };
+        if !empty && line.chars().count() + 1 + piece.chars().count() + room > width {
+            if last_line {
+                line.push_str(&format!(" … and {left} more"));
+                lines.push(line);
+                line = String::new();
+                break;
+            }
+            lines.push(std::mem::replace(&mut line, "    ".to_string()));
+            empty = true;
         }
-        let sep = if first { "" } else { sep };
-        line.push_str(sep);
+        if !empty {
+            line.push(' ');
+        }
         line.push_str(&piece);
-        first = false;
+        empty = false;
     }
-    let _ = writeln!(out, "{}", fit(&line, width));
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    for l in lines {
+        let _ = writeln!(out, "{}", fit(&l, width));
+    }
 }
 
 /// How many of a directory's file changes the `diff` table shows under it.
