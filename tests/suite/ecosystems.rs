@@ -142,8 +142,10 @@ fn diff_names_the_package_that_changed_and_the_layer() {
     let m = SetModel::new(&set);
     let ix = |n: &str| m.image_index(set.find_image(n).unwrap()).unwrap();
     let d = diff(&m, ix("acme/polyglot:1"), ix("acme/polyglot:2"));
+    assert!(d.packages.added.is_empty() && d.packages.removed.is_empty());
     let got: Vec<_> = d
         .packages
+        .changed
         .iter()
         .map(|p| {
             (

@@ -3,6 +3,7 @@
 mod attribution;
 mod cache;
 mod common;
+mod diff;
 mod ecosystems;
 mod extended_headers;
 mod files;

@@ -43,6 +43,13 @@ fn output_validates_against_the_schema() {
     };
     assert_valid(&[store("docker20"), store("docker26/containerd-root")]);
     assert_valid(&[store("cs-overlay/root")]);
+    // A package provided by another (provided_by).
+    let dir = layerlens_testtools::io::temp_dir("schema-services");
+    assert_valid(&[layerlens_testtools::io::write_file(
+        dir.path(),
+        "services.tar",
+        &layerlens_testtools::services::archive(),
+    )]);
     for name in ["findings.tar", "ecosystems.tar", "rpm-image.tar.gz"] {
         assert_valid(&[crate::ecosystems::ecosystem(name)]);
     }
@@ -67,4 +74,71 @@ fn the_validator_rejects_what_it_should() {
     doc["images"][0]["id"] = "not a digest".into();
     let errors = errors(&doc);
     assert_eq!(errors.len(), 4, "{errors:?}");
+}
+
+/// `diff --format json` validates against the schema's `image_diff` definition: the
+/// services (packages added, removed, changed; filters) and the ecosystems' Go change.
+#[test]
+fn diff_output_validates_against_the_image_diff_definition() {
+    use layerlens::forensics::diff::{diff_with, DiffOptions};
+    let mut schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("docs/schema-v1.json")).unwrap(),
+    )
+    .unwrap();
+    schema["$ref"] = "#/$defs/image_diff".into();
+    for k in ["properties", "required", "additionalProperties", "type"] {
+        schema.as_object_mut().unwrap().remove(k);
+    }
+    let v = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let dir = layerlens_testtools::io::temp_dir("diff-schema");
+    let services = layerlens_testtools::io::write_file(
+        dir.path(),
+        "services.tar",
+        &layerlens_testtools::services::archive(),
+    );
+    let cases = [
+        (services.clone(), "svc/orders:1", "svc/auth:1"),
+        (
+            crate::ecosystems::ecosystem("ecosystems.tar"),
+            "acme/polyglot:1",
+            "acme/polyglot:2",
+        ),
+    ];
+    for (input, a, b) in cases {
+        let set = layerlens::Analyzer::new(layerlens::Options::default())
+            .analyze(&[input])
+            .unwrap();
+        let m = layerlens::model::SetModel::new(&set);
+        let ix = |n: &str| m.image_index(set.find_image(n).unwrap()).unwrap();
+        for opts in [
+            DiffOptions::default(),
+            DiffOptions::default().path("usr").min_size(10),
+        ] {
+            let d = diff_with(&m, ix(a), ix(b), &opts).unwrap();
+            let doc = serde_json::to_value(&d).unwrap();
+            let errors: Vec<String> = v
+                .iter_errors(&doc)
+                .map(|e| format!("{}: {e}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{a} -> {b}:\n{}", errors.join("\n"));
+        }
+    }
+    // And it checks: a package change without its bytes is not one.
+    let set = layerlens::Analyzer::new(layerlens::Options::default())
+        .analyze(&[services])
+        .unwrap();
+    let m = layerlens::model::SetModel::new(&set);
+    let ix = |n: &str| m.image_index(set.find_image(n).unwrap()).unwrap();
+    let d = diff_with(
+        &m,
+        ix("svc/orders:1"),
+        ix("svc/auth:1"),
+        &DiffOptions::default(),
+    );
+    let mut doc = serde_json::to_value(d.unwrap()).unwrap();
+    doc["packages"]["added"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("new_size");
+    assert!(!v.is_valid(&doc));
 }

@@ -202,6 +202,20 @@ struct DiffArgs {
     /// Table width in columns.
     #[arg(long, default_value_t = 100)]
     width: usize,
+    /// Rows shown of each list in the table (packages added, removed, changed;
+    /// directories); JSON and CSV have them all.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    top: usize,
+    /// Only files under this directory (`usr/lib`), or matching this glob when it has
+    /// `*?[{` (`**/*.so`); in every format.
+    #[arg(long, value_name = "PREFIX|GLOB")]
+    path: Option<String>,
+    /// Only files of at least this size (e.g. 100KB) in A or in B; in every format.
+    #[arg(long, value_name = "SIZE")]
+    min_size: Option<String>,
+    /// Group files by the first N components of their directory.
+    #[arg(long, value_name = "N", default_value_t = layerlens::forensics::diff::DEFAULT_DEPTH)]
+    depth: usize,
 }
 
 #[derive(clap::Args, Debug)]
@@ -937,10 +951,19 @@ fn diff(args: DiffArgs) -> anyhow::Result<()> {
     };
     let model = layerlens::model::SetModel::new(&set);
     let index = |i: &layerlens::Image| model.image_index(i).expect("an image of the set");
-    let d = layerlens::forensics::diff::diff(&model, index(&a), index(&b));
+    let mut opts = layerlens::forensics::diff::DiffOptions::default().depth(args.depth);
+    if let Some(p) = &args.path {
+        opts = opts.path(p);
+    }
+    if let Some(s) = &args.min_size {
+        let bytes = layerlens::present::parse_size(s)
+            .with_context(|| format!("--min-size {s:?} is not a size like 1MB"))?;
+        opts = opts.min_size(bytes);
+    }
+    let d = layerlens::forensics::diff::diff_with(&model, index(&a), index(&b), &opts)?;
     let text = match args.format {
         Format::Json => json_line(&d)?,
-        Format::Table => layerlens::present::forensics::diff_table(&d, args.width),
+        Format::Table => layerlens::present::forensics::diff_table(&d, args.width, args.top),
         Format::Csv => {
             use layerlens::present::text::{table_csv, Cell, Table};
             let rows = d

@@ -110,3 +110,77 @@ fn check_exit_codes() {
     let o = run_in(dir, &["check", &f]);
     assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
 }
+
+/// `diff` as a user runs it on two pip services: `--top`, `--path`, `--min-size`,
+/// `--depth`, and a JSON with every file unless filtered.
+#[test]
+fn diff_top_path_and_min_size() {
+    let tmp = temp_dir("diff-services");
+    let dir = tmp.path();
+    let f = dir.join("services.tar");
+    std::fs::write(&f, layerlens_testtools::services::archive()).unwrap();
+    let f = f.to_string_lossy().into_owned();
+    let o = run_in(
+        dir,
+        &["diff", "svc/orders:1", "svc/auth:1", &f, "--top", "1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
+    let out = stdout(&o);
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line:?}");
+    }
+    for want in [
+        "removed (python): SQLAlchemy, psycopg2_binary, greenlet, typing_extensions",
+        "  - python         12.1 kB  SQLAlchemy 2.0.30",
+        "  … and 3 more packages (--top)",
+        "  … and 21 more directories (--top)",
+    ] {
+        assert!(out.lines().any(|l| l == want), "{want:?} missing:\n{out}");
+    }
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["diff", "svc/orders:1", "svc/auth:1", &f, "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = run_in(dir, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", all_output(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let v = json(&["--top", "1"]);
+    assert_eq!(
+        v["files"].as_array().unwrap().len(),
+        26,
+        "--top is for text"
+    );
+    assert_eq!(v["directories"].as_array().unwrap().len(), 22);
+    assert_eq!(v["packages"]["removed"][0]["name"], "SQLAlchemy");
+    assert_eq!(v["packages"]["removed"][0]["old_size"], 12_082);
+    assert!(v.get("filter").is_none());
+    let v = json(&["--path", "app", "--min-size", "1KB", "--depth", "1"]);
+    let paths: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "app/auth/tokens.py",
+            "app/orders/db.py",
+            "app/orders/static/logo.png"
+        ]
+    );
+    assert_eq!(v["directories"][0]["path"], "app");
+    assert_eq!(v["directories"][0]["delta"], 1_500 - 1_200 - 9_000);
+    assert_eq!(v["filter"]["min_size"], 1_000);
+    // A bad size or glob is bad input.
+    let o = run_in(
+        dir,
+        &["diff", "svc/orders:1", "svc/auth:1", &f, "--min-size", "x"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
+    let o = run_in(
+        dir,
+        &["diff", "svc/orders:1", "svc/auth:1", &f, "--path", "a[b"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", all_output(&o));
+}

@@ -34,6 +34,7 @@ pub mod fixtures;
 pub mod io;
 pub mod raw;
 pub mod run;
+pub mod services;
 pub mod synth;
 
 pub use fixtures::{fixture, public_dir, repo_root};

@@ -169,6 +169,21 @@ pub struct PackageUsage {
     pub created_by: Option<Arc<str>>,
     /// That layer's diff_id.
     pub diff_id: Digest,
+    /// When every file it lists that is present is another package's (a Python
+    /// distribution that a dpkg package installed): that package. Its `size` and
+    /// `files` are then 0, each file being counted once, to its first owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provided_by: Option<ProvidedBy>,
+}
+
+/// The package that holds the files of another package (see
+/// [`PackageUsage::provided_by`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvidedBy {
+    /// Its manager.
+    pub manager: Manager,
+    /// Its name.
+    pub name: Arc<str>,
 }
 
 /// The number of base layers of each image, in the set's order: with `base` (an image

@@ -853,6 +853,57 @@ pub(crate) fn claims(
     }
 }
 
+/// The package that owns every present regular file package `f` lists, when that is
+/// one package and not `f` itself (`owner` says who owns a path): a Python
+/// distribution that a dpkg package installed is that dpkg package's. `None` when `f`
+/// lists no present file or when they are owned by several packages, by none or by `f`.
+/// `self_id` is `f`'s own id in `owner`'s numbering.
+pub(crate) fn provider(
+    cx: &Context<'_, '_>,
+    o: &Overlay<'_, '_>,
+    f: &Found,
+    self_id: u32,
+    owner: impl Fn(u32) -> Option<u32>,
+    through: &mut BitSet,
+    targets: &mut Vec<u32>,
+) -> Option<u32> {
+    targets.clear();
+    claims(cx, o, f, through, targets);
+    let mut found = None;
+    for &t in targets.iter() {
+        let Some(at) = o.get(t) else { continue };
+        if o.record(at).kind != EntryKind::Regular {
+            continue;
+        }
+        match (owner(t), found) {
+            (Some(w), _) if w == self_id => return None,
+            (None, _) => return None,
+            (Some(w), None) => found = Some(w),
+            (Some(w), Some(x)) if w != x => return None,
+            _ => {}
+        }
+    }
+    found
+}
+
+impl Table {
+    /// [`provider`] of package `i` of this table.
+    pub fn provider(&self, cx: &Context<'_, '_>, o: &Overlay<'_, '_>, i: usize) -> Option<usize> {
+        let mut through = BitSet::new(cx.m.paths().len());
+        let mut targets = Vec::new();
+        provider(
+            cx,
+            o,
+            &self.found[i],
+            i as u32,
+            |pid| self.owner(cx, pid),
+            &mut through,
+            &mut targets,
+        )
+        .map(|w| w as usize)
+    }
+}
+
 /// The directory a gem could own `path` through: the deepest `…/gems/<full name>` or
 /// `…/extensions/<platform>/<abi>/<full name>` strictly above it. Only a directory a
 /// gemspec names ([`Found::root`], [`gem_extension_dirs`]) is owned.

@@ -23,10 +23,10 @@ use std::sync::Arc;
 
 use foldhash::HashMap;
 
-use super::owners::{claims, find, Context, Found, FoundKey, NO_OWNER};
+use super::owners::{claims, find, provider, Context, Found, FoundKey, NO_OWNER};
 use super::packages::Manager;
 use super::rules::{classify_class, OwnerClass, METADATA, PACKAGE_FILE, RPM};
-use super::{ByKind, Kind, PackageUsage};
+use super::{ByKind, Kind, PackageUsage, ProvidedBy};
 use crate::model::overlay::{At, BitSet, Overlay, Why};
 use crate::model::paths::NO_PATH;
 use crate::read::layer::EntryKind;
@@ -591,22 +591,54 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                 // file (in the set's order); largest first, ties by (manager, name,
                 // version, where).
                 let paths = m.paths();
-                type Row = ((u64, u64), Manager, Arc<str>, Arc<str>, Option<String>, u32);
-                let mut rows: Vec<Row> = self
-                    .current
-                    .iter()
-                    .map(|&id| {
-                        let f = &self.arena[id as usize];
-                        (
-                            self.sums[id as usize],
-                            f.manager,
-                            f.name.clone(),
-                            f.version.clone(),
-                            f.location(paths),
-                            f.layer,
+                type Row = (
+                    (u64, u64),
+                    Manager,
+                    Arc<str>,
+                    Arc<str>,
+                    Option<String>,
+                    u32,
+                    Option<ProvidedBy>,
+                );
+                // A package of no bytes whose files are all another's: that one.
+                let mut through = std::mem::replace(&mut self.through, BitSet::new(0));
+                let mut targets = std::mem::take(&mut self.targets);
+                let mut rows: Vec<Row> = Vec::with_capacity(self.current.len());
+                for &id in &self.current {
+                    let f = &self.arena[id as usize];
+                    let sums = self.sums[id as usize];
+                    let provided_by = if sums == (0, 0) && f.lists_files() {
+                        provider(
+                            self.cx,
+                            o,
+                            f,
+                            id,
+                            |pid| self.owner_of(pid),
+                            &mut through,
+                            &mut targets,
                         )
-                    })
-                    .collect();
+                        .map(|w| {
+                            let p = &self.arena[w as usize];
+                            ProvidedBy {
+                                manager: p.manager,
+                                name: p.name.clone(),
+                            }
+                        })
+                    } else {
+                        None
+                    };
+                    rows.push((
+                        sums,
+                        f.manager,
+                        f.name.clone(),
+                        f.version.clone(),
+                        f.location(paths),
+                        f.layer,
+                        provided_by,
+                    ));
+                }
+                self.through = through;
+                self.targets = targets;
                 let mut live: Vec<(usize, u32)> = self.live.iter().map(|(&i, &d)| (i, d)).collect();
                 live.sort_unstable();
                 for (i, depth) in live {
@@ -618,6 +650,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                         f.version.as_str().into(),
                         Some(f.path.clone()),
                         depth,
+                        None,
                     ));
                 }
                 rows.sort_by(|a, b| {
@@ -632,7 +665,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                     .map(|l| l.created_by.as_deref().map(Arc::from))
                     .collect();
                 rows.into_iter()
-                    .map(|(s, manager, name, version, _, layer)| {
+                    .map(|(s, manager, name, version, _, layer, provided_by)| {
                         let k = (layer as usize).min(img.layers.len().saturating_sub(1));
                         PackageUsage {
                             manager,
@@ -643,6 +676,7 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
                             layer: layer as u64,
                             created_by: commands.get(k).cloned().flatten(),
                             diff_id: img.layers[k].diff_id.clone(),
+                            provided_by,
                         }
                     })
                     .collect()

@@ -148,7 +148,7 @@ pub(crate) fn store(dir: &Path, key: &CacheKey, report: &LayerReport) {
 }
 
 /// Bumped whenever what a report cache entry holds changes.
-const REPORT_VERSION: &str = "layerlens-report-cache v1";
+const REPORT_VERSION: &str = "layerlens-report-cache v2";
 
 /// Where the report of a set is kept: `reports/<key>`, where the key is the sha256 of
 /// everything the report depends on (see `Analyzer::analyze_report`).

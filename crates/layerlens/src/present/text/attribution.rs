@@ -48,10 +48,25 @@ pub(super) fn by_kind(report: &Report, _top: usize) -> Option<Table> {
 
 pub(super) fn packages(report: &Report, top: usize) -> Option<Table> {
     let mut rows = Vec::new();
+    // Packages shown whose files are another's: said once each under the table.
+    let mut provided: Vec<String> = Vec::new();
     for i in &report.images {
         let mut pkgs: Vec<_> = i.packages.iter().collect();
         pkgs.sort_by_key(|p| std::cmp::Reverse(p.size));
         for p in pkgs.into_iter().take(top) {
+            if let Some(by) = &p.provided_by {
+                let note = format!(
+                    "{} {} {} — provided by {} {} (its files counted there)",
+                    p.manager.as_str(),
+                    p.name,
+                    p.version,
+                    by.manager.as_str(),
+                    by.name
+                );
+                if !provided.contains(&note) {
+                    provided.push(note);
+                }
+            }
             rows.push(vec![
                 Cell::Text(image_name(i)),
                 Cell::Text(p.manager.as_str().into()),
@@ -66,7 +81,9 @@ pub(super) fn packages(report: &Report, top: usize) -> Option<Table> {
     let columns = vec![
         "image", "manager", "name", "version", "size", "files", "layer",
     ];
-    unless_empty(Table::new("packages", "LARGEST PACKAGES", columns, rows).grouped())
+    let mut t = Table::new("packages", "LARGEST PACKAGES", columns, rows).grouped();
+    t.footer = provided;
+    unless_empty(t)
 }
 
 pub(super) fn set_packages(report: &Report, top: usize) -> Option<Table> {

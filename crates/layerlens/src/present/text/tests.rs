@@ -17,6 +17,7 @@ fn package(manager: Manager, name: &str, version: &str, size: u64) -> PackageUsa
         layer: 0,
         created_by: None,
         diff_id: digest("aa"),
+        provided_by: None,
     }
 }
 
