@@ -6,9 +6,18 @@
 //! or `None` when the report has no data for it (no families, no attribution, ...);
 //! [`TABLES`] lists them in order, and [`TABLE_NAMES`] (the CLI's `--table` values) is
 //! derived from that list. The cell and table machinery is [`super::table`].
+//!
+//! `analyze` prints the first screen ([`render_screen`]) by default; every table
+//! ([`render_text`], `--full`) or the named ones ([`render_sections`], `--section`) on
+//! request.
 
 mod attribution;
 mod forensics;
+mod screen;
+
+pub use screen::{
+    render_screen, render_sections, SCREEN_IMAGES, SCREEN_LINES, SCREEN_RECOMMENDATIONS,
+};
 
 use crate::attribution::Kind;
 use crate::report::{ImageReport, Report};
