@@ -197,7 +197,10 @@ fn recommendations(report: &Report) -> Table {
         .collect();
     let shown = recs.len().min(SCREEN_RECOMMENDATIONS);
     let title = if shown < recs.len() {
-        format!("TOP RECOMMENDATIONS: {shown} of {}, by stored saving", recs.len())
+        format!(
+            "TOP RECOMMENDATIONS: {shown} of {}, by stored saving",
+            recs.len()
+        )
     } else {
         "RECOMMENDATIONS: by stored saving".to_string()
     };
@@ -205,7 +208,11 @@ fn recommendations(report: &Report) -> Table {
     if shown < recs.len() {
         footer.push(format!(
             "{}: --section recommendations",
-            more((recs.len() - shown) as u64, "recommendation", "recommendations")
+            more(
+                (recs.len() - shown) as u64,
+                "recommendation",
+                "recommendations"
+            )
         ));
     }
     Table::new(
@@ -287,7 +294,7 @@ pub fn render_sections(
             continue;
         }
         done.push(n);
-        out.push(match build(report, top) {
+        out.push(match super::text_build(n, *build)(report, top) {
             Some(t) => table_text(&t, o),
             None => format!("{}: nothing to show for this set\n", n.to_uppercase()),
         });
