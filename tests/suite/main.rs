@@ -14,6 +14,7 @@ mod malformed;
 mod oracle;
 mod partial;
 mod schema;
+mod screen;
 mod short_reads;
 mod split;
 #[cfg(unix)]

@@ -315,10 +315,11 @@ impl std::fmt::Display for RulesFailed {
 
 impl std::error::Error for RulesFailed {}
 
-/// `--table NAME`: one of the report's tables. The help lists them and an unknown name
-/// is a usage error that names them, both from `present::text::TABLE_NAMES`.
+/// `--table NAME` or `--section NAME` (the flag): one of the report's tables. The help
+/// lists them and an unknown name is a usage error that names them, both from
+/// `present::text::TABLE_NAMES`.
 #[derive(Debug, Clone, Copy)]
-struct TableName;
+struct TableName(&'static str);
 
 impl clap::builder::TypedValueParser for TableName {
     type Value = String;
@@ -335,7 +336,8 @@ impl clap::builder::TypedValueParser for TableName {
             _ => Err(cmd.clone().error(
                 clap::error::ErrorKind::InvalidValue,
                 format!(
-                    "--table: no table {:?}; tables: {}",
+                    "{}: no table {:?}; tables: {}",
+                    self.0,
                     value.to_string_lossy(),
                     names.join(", ")
                 ),
@@ -395,8 +397,15 @@ struct AnalyzeArgs {
     bytes: bool,
     /// With `--format csv`, only this table; without it, every table, each with a
     /// leading `table` column, separated by blank lines.
-    #[arg(long, value_name = "NAME", value_parser = TableName)]
+    #[arg(long, value_name = "NAME", value_parser = TableName("--table"))]
     table: Option<String>,
+    /// Every table of the report (by default, the first screen: the set at each level,
+    /// the largest images, where the bytes go, the top recommendations).
+    #[arg(long, conflicts_with = "section")]
+    full: bool,
+    /// Only this full table (repeatable), e.g. `--section images --section waste`.
+    #[arg(long, value_name = "NAME", value_parser = TableName("--section"))]
+    section: Vec<String>,
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<String>,
@@ -546,6 +555,19 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     if args.table.is_some() && args.format != Format::Csv {
         return Err(layerlens::Error::Options("--table goes with --format csv".into()).into());
     }
+    if (args.full || !args.section.is_empty()) && args.format != Format::Table {
+        return Err(layerlens::Error::Options(
+            "--full and --section go with --format table".into(),
+        )
+        .into());
+    }
+    let view = if args.full {
+        View::Full
+    } else if !args.section.is_empty() {
+        View::Sections(args.section.clone())
+    } else {
+        View::Screen
+    };
     let timings = Timings::from_env();
     let analyzer = Analyzer::new(opts);
     if let Some(out) = &args.partial {
@@ -576,6 +598,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
         top: args.top,
         bytes: args.bytes,
         table: args.table.clone(),
+        view,
         color: args.color,
         to_file: args.output.is_some(),
     };
@@ -606,6 +629,16 @@ impl Timings {
     }
 }
 
+/// Which tables a table-format report shows.
+enum View {
+    /// The first screen.
+    Screen,
+    /// Every table.
+    Full,
+    /// These tables.
+    Sections(Vec<String>),
+}
+
 /// How a report is printed: shared by `analyze` and `merge`.
 struct Render {
     format: Format,
@@ -613,6 +646,7 @@ struct Render {
     top: usize,
     bytes: bool,
     table: Option<String>,
+    view: View,
     color: ColorChoice,
     to_file: bool,
 }
@@ -652,7 +686,14 @@ impl Render {
                     exact_bytes: self.bytes,
                     color,
                 };
-                layerlens::present::text::render_text(report, self.top, &o)
+                match &self.view {
+                    View::Screen => layerlens::present::text::render_screen(report, &o),
+                    View::Full => layerlens::present::text::render_text(report, self.top, &o),
+                    View::Sections(names) => {
+                        layerlens::present::text::render_sections(report, self.top, names, &o)
+                            .map_err(layerlens::Error::Options)?
+                    }
+                }
             }
         })
     }
@@ -676,6 +717,7 @@ fn merge(args: MergeArgs) -> anyhow::Result<()> {
         top: 10,
         bytes: false,
         table: None,
+        view: View::Full,
         color: ColorChoice::Auto,
         to_file: false,
     };

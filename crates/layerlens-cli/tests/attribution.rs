@@ -8,6 +8,7 @@ fn analyze_shows_attribution_sections_within_100_columns() {
     let f = fixture("attribution.tar");
     let o = run(&[
         "analyze",
+        "--full",
         &f,
         "--base",
         "acme/debian:1",

@@ -6,8 +6,17 @@ mod common;
 use common::*;
 
 #[test]
-fn analyze_prints_a_table_within_100_columns() {
+fn analyze_prints_the_first_screen_and_with_full_every_table_within_100_columns() {
     let o = run(&["analyze", &fixture("legacy-two-images.tar")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let screen = stdout(&o);
+    assert!(screen.starts_with("THE SET AT EACH LEVEL"), "{screen}");
+    assert!(screen.contains("Full tables: --full"), "{screen}");
+    assert!(!screen.contains("\nLAYERS\n"), "{screen}");
+    for line in screen.lines() {
+        assert!(line.chars().count() <= 100, "line too wide: {line:?}");
+    }
+    let o = run(&["analyze", "--full", &fixture("legacy-two-images.tar")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.starts_with("IMAGE"), "{out}");
@@ -178,6 +187,7 @@ fn analyze_csv_tables_output_file_and_exact_bytes() {
     let file = dir.path().join("out.txt");
     let o = run(&[
         "analyze",
+        "--full",
         "--bytes",
         "--top",
         "1",
@@ -480,4 +490,28 @@ fn an_image_store_is_an_input_and_all_adds_its_intermediate_images() {
     // the table names the store's images too
     let o = run(&["analyze", root]);
     assert!(o.status.success() && stdout(&o).contains("ll/app:1"));
+}
+
+#[test]
+fn analyze_sections_print_the_named_full_tables_and_reject_unknown_names() {
+    let f = fixture("forensics.tar");
+    let full = stdout(&run(&["analyze", "--full", &f]));
+    let one = run(&["analyze", "--section", "ledger", "--section", "waste", &f]);
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    let one = stdout(&one);
+    assert!(one.starts_with("LEDGER: what the set costs"), "{one}");
+    let ledger = full
+        .split("\n\n")
+        .find(|t| t.starts_with("LEDGER"))
+        .unwrap();
+    let waste = full.split("\n\n").find(|t| t.starts_with("WASTE")).unwrap();
+    assert_eq!(one, format!("{ledger}\n\n{waste}\n"));
+    let bad = run(&["analyze", "--section", "nope", &f]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("tables: images"), "{}", stderr(&bad));
+    let both = run(&["analyze", "--full", "--section", "waste", &f]);
+    assert_eq!(both.status.code(), Some(2));
+    let json = run(&["analyze", "--format", "json", "--full", &f]);
+    assert_eq!(json.status.code(), Some(2));
+    assert!(stderr(&json).contains("--full and --section go with --format table"));
 }

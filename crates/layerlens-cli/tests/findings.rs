@@ -40,7 +40,16 @@ fn check_fails_on_the_findings_it_is_told_to() {
 #[test]
 fn analyze_prints_the_findings_table_and_no_secret() {
     let f = ecosystem("findings.tar");
-    let o = run(&["analyze", "--color", "never", "--width", "160", &f]);
+    let o = run(&[
+        "analyze",
+        "--section",
+        "findings",
+        "--color",
+        "never",
+        "--width",
+        "160",
+        &f,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = text(&o);
     assert!(out.contains("FINDINGS"), "{out}");

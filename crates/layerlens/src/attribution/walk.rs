@@ -120,7 +120,7 @@ pub(crate) struct Attribute<'c, 'm, 'a> {
     buckets: [(u64, u64); BUCKETS],
     /// Per stack depth, per tally: visible files.
     depth_buckets: Vec<[u32; BUCKETS]>,
-    /// Per path: how many images had been reached when its entry joined its tally.
+    /// Per path: how many images had been reached when its entry joined its kind.
     born: Vec<u32>,
     reached: u32,
     /// A package database changed; a symlink a claimed path goes through changed.
@@ -129,6 +129,10 @@ pub(crate) struct Attribute<'c, 'm, 'a> {
     /// Per layer, per record: bit `1 << tally` when it was in that tally in some
     /// image's final filesystem.
     pub marks: Vec<Vec<u8>>,
+    /// Per layer, per record: bit `1 << kind` (the [`Kind`]'s index in [`Kind::ALL`])
+    /// when it had that kind in some image's final filesystem; 0 when it was visible
+    /// in none.
+    pub kind_marks: Vec<Vec<u8>>,
     /// Per (tally, layer number): the first image (in the set's order) with a file of
     /// that layer in that tally, and the layer's position in it.
     pub first: HashMap<(usize, u32), (u32, u32)>,
@@ -171,6 +175,11 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             dirty: false,
             relink: false,
             marks: m
+                .layers()
+                .iter()
+                .map(|(_, r)| vec![0; r.map_or(0, |r| r.files.len())])
+                .collect(),
+            kind_marks: m
                 .layers()
                 .iter()
                 .map(|(_, r)| vec![0; r.map_or(0, |r| r.files.len())])
@@ -240,10 +249,15 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             }
             self.version += 1;
         }
+        let reached_since = self.reached > self.born[pid as usize];
         if add {
             self.by_kind[k] += size;
+            self.born[pid as usize] = self.reached;
         } else {
             self.by_kind[k] -= size;
+            if reached_since {
+                self.kind_marks[o.layer_at(at.depth) as usize][at.entry as usize] |= 1 << k;
+            }
         }
         let Some(b) = bucket(kind, in_base) else {
             return;
@@ -253,12 +267,11 @@ impl<'c, 'm, 'a> Attribute<'c, 'm, 'a> {
             self.buckets[b].0 += size;
             self.buckets[b].1 += 1;
             self.depth_buckets[d][b] += 1;
-            self.born[pid as usize] = self.reached;
         } else {
             self.buckets[b].0 -= size;
             self.buckets[b].1 -= 1;
             self.depth_buckets[d][b] -= 1;
-            if self.reached > self.born[pid as usize] {
+            if reached_since {
                 self.marks[o.layer_at(at.depth) as usize][at.entry as usize] |= 1 << b;
             }
         }

@@ -25,6 +25,7 @@ pub(crate) fn report(images: Vec<ImageReport>) -> Report {
         reclaimable: None,
         packages: Vec::new(),
         summary: Vec::new(),
+        stored_summary: Vec::new(),
     }
 }
 

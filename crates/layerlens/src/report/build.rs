@@ -241,9 +241,13 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
     let mut waste: Vec<Option<NodeWaste>> = vec![None; m.tree().nodes.len()];
     let mut first: HashMap<(usize, u32), (u32, u32)> = HashMap::default();
     let mut walkers = walkers;
-    let (mut seen_marks, mut tally_marks) = {
+    let (mut seen_marks, mut tally_marks, mut kind_marks) = {
         let w = &walkers[0];
-        (w.seen.marks.clone(), w.attribute.marks.clone())
+        (
+            w.seen.marks.clone(),
+            w.attribute.marks.clone(),
+            w.attribute.kind_marks.clone(),
+        )
     };
     for w in &mut walkers {
         for (i, f) in w.images.drain(..) {
@@ -270,6 +274,9 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
             mine.iter_mut().zip(theirs).for_each(|(a, b)| *a |= b);
         }
         for (mine, theirs) in tally_marks.iter_mut().zip(&w.attribute.marks) {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a |= b);
+        }
+        for (mine, theirs) in kind_marks.iter_mut().zip(&w.attribute.kind_marks) {
             mine.iter_mut().zip(theirs).for_each(|(a, b)| *a |= b);
         }
     }
@@ -329,6 +336,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         (!in_use.is_empty()).then_some(in_use.as_slice()),
     );
     let summary = recommend::summary(&attributions, &wasted);
+    let stored_summary = recommend::stored_summary(&m, &kind_marks);
     let packages = recommend::set_packages(&attributions);
 
     // How many images use each layer.
@@ -378,6 +386,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         reclaimable,
         packages,
         summary,
+        stored_summary,
     })
 }
 

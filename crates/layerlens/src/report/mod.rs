@@ -67,6 +67,11 @@ pub struct Report {
     /// Per kind: Σ over images now, and after the per-kind recommendations.
     #[serde(default)]
     pub summary: Vec<SummaryRow>,
+    /// Per kind: each distinct layer's bytes once (Σ = `totals.dedup_size`), now and
+    /// after the per-kind recommendations. A file counts as the first kind (in
+    /// precedence order) it has in the images that show it; `wasted` when none does.
+    #[serde(default)]
+    pub stored_summary: Vec<SummaryRow>,
 }
 
 /// Contents of the final filesystems shipped by two or more distinct layers.

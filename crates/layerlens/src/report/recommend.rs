@@ -390,14 +390,56 @@ pub(crate) fn recommendations(
 /// Per kind: Σ over images now, and after the per-kind recommendations (which remove
 /// every cache, doc, toolchain and wasted byte).
 pub(crate) fn summary(attributions: &[ImageAttribution], wasted: &[u64]) -> Vec<SummaryRow> {
-    let mut out = Vec::new();
-    let (mut cur_t, mut tgt_t) = (0, 0);
-    for k in Kind::ALL {
+    rows(Kind::ALL.iter().map(|&k| {
         let current: u64 = if k == Kind::Wasted {
             wasted.iter().sum()
         } else {
             attributions.iter().map(|a| a.by_kind.get(k)).sum()
         };
+        (k, current)
+    }))
+}
+
+/// Per kind, each distinct layer once (the `stored` level, Σ = `totals.dedup_size`):
+/// now, and after the per-kind recommendations (which remove every cache, doc,
+/// toolchain and wasted byte). A file takes the first kind, in precedence order, it has
+/// in the final filesystems that show it, and is `wasted` when none does; the bytes of a
+/// layer that kept no per-file records are `unowned`.
+pub(crate) fn stored_summary(m: &SetModel<'_>, kind_marks: &[Vec<u8>]) -> Vec<SummaryRow> {
+    let mut used = vec![false; m.layers().len()];
+    for n in &m.tree().nodes {
+        used[n.layer as usize] = true;
+    }
+    let mut current = [0u64; 8];
+    for (l, marks) in kind_marks.iter().enumerate() {
+        if !used[l] {
+            continue;
+        }
+        let files = m.files(l as u32);
+        let mut counted = 0;
+        for (e, f) in files.iter().enumerate() {
+            if f.kind != EntryKind::Regular {
+                continue;
+            }
+            let mark = marks.get(e).copied().unwrap_or(0);
+            let k = if mark == 0 {
+                Kind::Wasted as usize
+            } else {
+                mark.trailing_zeros() as usize
+            };
+            current[k] += f.size;
+            counted += f.size;
+        }
+        current[Kind::Unowned as usize] += m.content_size(l as u32).saturating_sub(counted);
+    }
+    rows(Kind::ALL.iter().map(|&k| (k, current[k as usize])))
+}
+
+/// The summary's rows from each kind's bytes now, and its total.
+fn rows(current: impl Iterator<Item = (Kind, u64)>) -> Vec<SummaryRow> {
+    let mut out = Vec::new();
+    let (mut cur_t, mut tgt_t) = (0, 0);
+    for (k, current) in current {
         let removed = match k {
             Kind::Wasted | Kind::Caches | Kind::Docs | Kind::Toolchains => current,
             _ => 0,

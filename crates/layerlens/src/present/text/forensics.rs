@@ -5,8 +5,9 @@ use super::{cmd, image_name, joined, ratio, unless_empty, Cell, Table};
 use crate::forensics::families::{FamilyNode, NearSharedKind};
 use crate::forensics::waste::WasteCause;
 use crate::present::{human_size, short_command};
-use crate::report::Report;
+use crate::report::{ImageReport, Report};
 use crate::Digest;
+use foldhash::{HashMap, HashSet};
 
 pub(super) fn images(report: &Report, _top: usize) -> Option<Table> {
     let t = &report.totals;
@@ -226,14 +227,90 @@ pub(super) fn waste(report: &Report, _top: usize) -> Option<Table> {
 }
 
 pub(super) fn top_waste(report: &Report, top: usize) -> Option<Table> {
-    let mut rows = Vec::new();
+    top_waste_table(report, top, false)
+}
+
+/// [`top_waste`] as text shows it: what a layer shared by several images hid, once.
+pub(super) fn top_waste_once(report: &Report, top: usize) -> Option<Table> {
+    top_waste_table(report, top, true)
+}
+
+/// Per-image rows, each with the key of what it shows, as one list. With `once`, when
+/// some key is in several images, a row whose key an earlier image showed is left out,
+/// and a column inserted at `at` says in how many images it is (blank for one); the
+/// `bool` says whether that column was inserted.
+fn rows_once(
+    per_image: Vec<Vec<(String, Vec<Cell>)>>,
+    once: bool,
+    at: usize,
+) -> (Vec<Vec<Cell>>, bool) {
+    let all = |per_image: Vec<Vec<(String, Vec<Cell>)>>| {
+        per_image
+            .into_iter()
+            .flatten()
+            .map(|(_, row)| row)
+            .collect()
+    };
+    if !once {
+        return (all(per_image), false);
+    }
+    let mut images: HashMap<String, u64> = HashMap::default();
+    for rows in &per_image {
+        let mut keys: Vec<&String> = rows.iter().map(|(k, _)| k).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            *images.entry(k.clone()).or_default() += 1;
+        }
+    }
+    if images.values().all(|&n| n < 2) {
+        return (all(per_image), false);
+    }
+    let mut shown: HashSet<String> = HashSet::default();
+    let mut out = Vec::new();
+    for (key, mut row) in per_image.into_iter().flatten() {
+        let n = images.get(&key).copied().unwrap_or(1);
+        if !shown.insert(key) {
+            continue;
+        }
+        let cell = if n > 1 {
+            format!("{n} images")
+        } else {
+            String::new()
+        };
+        row.insert(at, Cell::Text(cell));
+        out.push(row);
+    }
+    (out, true)
+}
+
+/// The key of what an image's layer `layer` holds at `what`: the layer's ChainID (the
+/// same in every image that shares the layer and those below it), else the image's id.
+fn layer_key(i: &ImageReport, layer: Option<u64>, what: std::fmt::Arguments<'_>) -> String {
+    let at = layer
+        .and_then(|l| i.layers.get(l as usize))
+        .and_then(|l| l.chain_id.as_ref());
+    match at {
+        Some(chain) => format!("{chain}\0{what}"),
+        None => format!("{}\0{what}", i.id),
+    }
+}
+
+fn top_waste_table(report: &Report, top: usize, once: bool) -> Option<Table> {
+    let mut per_image = Vec::new();
     for i in &report.images {
+        let mut rows = Vec::new();
         for w in i.top_waste.iter().take(top) {
             let cause = match w.cause {
                 WasteCause::Overwritten => "overwritten",
                 WasteCause::Deleted => "deleted",
             };
-            rows.push(vec![
+            let key = layer_key(
+                i,
+                Some(w.hidden_by),
+                format_args!("{}\0{}\0{cause}\0{}", w.path, w.size, w.added_by),
+            );
+            let row = vec![
                 Cell::Text(image_name(i)),
                 Cell::Bytes(w.size),
                 Cell::Text(cause.into()),
@@ -243,10 +320,13 @@ pub(super) fn top_waste(report: &Report, top: usize) -> Option<Table> {
                 Cell::Text(cmd(w.added_by_command.as_deref())),
                 Cell::Count(w.hidden_by + 1),
                 Cell::Text(cmd(w.hidden_by_command.as_deref())),
-            ]);
+            ];
+            rows.push((key, row));
         }
+        per_image.push(rows);
     }
-    let columns = vec![
+    let (rows, shared) = rows_once(per_image, once, 4);
+    let mut columns = vec![
         "image",
         "size",
         "cause",
@@ -263,6 +343,9 @@ pub(super) fn top_waste(report: &Report, top: usize) -> Option<Table> {
         "hidden_by",
         "hidden_by_command",
     ];
+    if shared {
+        columns.insert(4, "in");
+    }
     let title = "TOP WASTED PATHS: added by one layer, hidden by a later one";
     unless_empty(
         Table::new("top_waste", title, columns, rows)
@@ -272,26 +355,44 @@ pub(super) fn top_waste(report: &Report, top: usize) -> Option<Table> {
 }
 
 pub(super) fn duplicates(report: &Report, top: usize) -> Option<Table> {
-    let mut rows = Vec::new();
+    duplicates_table(report, top, false)
+}
+
+/// [`duplicates`] as text shows it: a group several images hold, once.
+pub(super) fn duplicates_once(report: &Report, top: usize) -> Option<Table> {
+    duplicates_table(report, top, true)
+}
+
+fn duplicates_table(report: &Report, top: usize, once: bool) -> Option<Table> {
+    let mut per_image = Vec::new();
     for i in &report.images {
+        let mut rows = Vec::new();
         for g in i.duplicates.iter().take(top) {
-            rows.push(vec![
+            let key = format!("{}\0{}\0{}", g.size, g.saved_size, joined(&g.paths, "\0"));
+            let row = vec![
                 Cell::Text(image_name(i)),
                 Cell::Bytes(g.size),
                 Cell::Count(g.paths.len() as u64),
                 Cell::Bytes(g.saved_size),
                 Cell::Text(joined(&g.paths, ", ")),
-            ]);
+            ];
+            rows.push((key, row));
         }
+        per_image.push(rows);
     }
+    let (mut rows, shared) = rows_once(per_image, once, 4);
     for g in report.duplicates.groups.iter().take(top) {
-        rows.push(vec![
+        let mut row = vec![
             Cell::Text("(across layers)".into()),
             Cell::Bytes(g.size),
             Cell::Count(g.layers.len() as u64),
             Cell::Bytes(g.saved_size),
             Cell::Text(joined(&g.paths, ", ")),
-        ]);
+        ];
+        if shared {
+            row.insert(4, Cell::Text(String::new()));
+        }
+        rows.push(row);
     }
     let d = &report.duplicates;
     let footer = if d.count > 0 {
@@ -304,7 +405,10 @@ pub(super) fn duplicates(report: &Report, top: usize) -> Option<Table> {
         vec![]
     };
     let title = "DUPLICATES: identical files stored more than once";
-    let columns = vec!["scope", "size", "copies", "saved", "paths"];
+    let mut columns = vec!["scope", "size", "copies", "saved", "paths"];
+    if shared {
+        columns.insert(4, "in");
+    }
     unless_empty(
         Table::new("duplicates", title, columns, rows)
             .footer(footer)
@@ -312,9 +416,19 @@ pub(super) fn duplicates(report: &Report, top: usize) -> Option<Table> {
     )
 }
 
-pub(super) fn findings(report: &Report, _top: usize) -> Option<Table> {
-    let mut rows = Vec::new();
+pub(super) fn findings(report: &Report, top: usize) -> Option<Table> {
+    findings_table(report, top, false)
+}
+
+/// [`findings`] as text shows it: a finding in a layer several images share, once.
+pub(super) fn findings_once(report: &Report, top: usize) -> Option<Table> {
+    findings_table(report, top, true)
+}
+
+fn findings_table(report: &Report, _top: usize, once: bool) -> Option<Table> {
+    let mut per_image = Vec::new();
     for i in &report.images {
+        let mut rows = Vec::new();
         for f in &i.findings {
             let place = f
                 .path
@@ -326,7 +440,12 @@ pub(super) fn findings(report: &Report, _top: usize) -> Option<Table> {
                 (_, _, Some(mode)) => format!("mode {mode}"),
                 _ => String::new(),
             };
-            rows.push(vec![
+            let key = layer_key(
+                i,
+                f.layer.filter(|_| f.path.is_some()),
+                format_args!("{}\0{place}\0{detail}\0{}", f.kind.as_str(), f.hidden),
+            );
+            let row = vec![
                 Cell::Text(image_name(i)),
                 Cell::Text(f.kind.as_str().into()),
                 Cell::Text(place),
@@ -334,10 +453,13 @@ pub(super) fn findings(report: &Report, _top: usize) -> Option<Table> {
                 Cell::Text(if f.hidden { "hidden" } else { "" }.into()),
                 Cell::Text(detail),
                 Cell::Text(cmd(f.created_by.as_deref())),
-            ]);
+            ];
+            rows.push((key, row));
         }
+        per_image.push(rows);
     }
-    let columns = vec![
+    let (rows, shared) = rows_once(per_image, once, 5);
+    let mut columns = vec![
         "image",
         "kind",
         "where",
@@ -346,6 +468,9 @@ pub(super) fn findings(report: &Report, _top: usize) -> Option<Table> {
         "detail",
         "added_by_command",
     ];
+    if shared {
+        columns.insert(5, "in");
+    }
     let title = "FINDINGS: keys, secrets, setuid/setgid and world-writable files (hidden: \
                  deleted by a later layer, still shipped)";
     unless_empty(

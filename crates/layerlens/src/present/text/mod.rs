@@ -6,9 +6,18 @@
 //! or `None` when the report has no data for it (no families, no attribution, ...);
 //! [`TABLES`] lists them in order, and [`TABLE_NAMES`] (the CLI's `--table` values) is
 //! derived from that list. The cell and table machinery is [`super::table`].
+//!
+//! `analyze` prints the first screen ([`render_screen`]) by default; every table
+//! ([`render_text`], `--full`) or the named ones ([`render_sections`], `--section`) on
+//! request.
 
 mod attribution;
 mod forensics;
+mod screen;
+
+pub use screen::{
+    render_screen, render_sections, SCREEN_IMAGES, SCREEN_LINES, SCREEN_RECOMMENDATIONS,
+};
 
 use crate::attribution::Kind;
 use crate::report::{ImageReport, Report};
@@ -122,11 +131,24 @@ pub fn tables(report: &Report, top: usize) -> Vec<Table> {
         .collect()
 }
 
+/// How text builds the table `name`: as [`TABLES`] does, but the wasted paths,
+/// duplicates and findings that several images share are listed once, with in how many
+/// images they are.
+fn text_build(name: &str, build: TableFn) -> TableFn {
+    match name {
+        "top_waste" => forensics::top_waste_once,
+        "duplicates" => forensics::duplicates_once,
+        "findings" => forensics::findings_once,
+        _ => build,
+    }
+}
+
 /// Every table of the report as text, separated by blank lines.
 pub fn render_text(report: &Report, top: usize, o: &TextOptions) -> String {
-    tables(report, top)
+    TABLES
         .iter()
-        .map(|t| table_text(t, o))
+        .filter_map(|(name, build)| text_build(name, *build)(report, top))
+        .map(|t| table_text(&t, o))
         .collect::<Vec<_>>()
         .join("\n")
 }
