@@ -28,7 +28,9 @@ use std::process::Command;
 
 use layerlens::present::parse_size;
 use layerlens::{Analyzer, Options, ReportOptions};
-use layerlens_testtools::bench::{ceiling_layers, layer_ranges, mbps, median, peak_rss, Time};
+use layerlens_testtools::bench::{
+    archives_from_env, ceiling_layers, layer_ranges, mbps, median, peak_rss, Time,
+};
 use layerlens_testtools::synth::{self, SynthFormat, SynthOptions, SynthShape};
 
 fn main() {
@@ -53,14 +55,7 @@ fn main() {
 
     if wanted("e2e") {
         let mut inputs = vec![generated(&dir, &scale_s, SynthShape::PythonFleet)];
-        inputs.extend(
-            std::env::var("LAYERLENS_BENCH_ARCHIVES")
-                .ok()
-                .iter()
-                .flat_map(|v| v.split(','))
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from),
-        );
+        inputs.extend(archives_from_env());
         println!("## End to end: analyze --format json, against sha256 of the layers\n");
         println!("Ratios are ceiling ÷ layerlens by wall time (by CPU time of this process in brackets); the report share is the part of the end-to-end wall time after the layer pass (report and JSON).\n");
         println!("| input | layer MB | ceiling MB/s | layer pass MB/s | layer pass ÷ ceiling | end to end MB/s | end to end ÷ ceiling | report share |");

@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 use layerlens::present::parse_size;
 use layerlens::{Analyzer, Detect, Options, Verify};
 use layerlens_testtools::bench::{
-    ceiling_gunzip, ceiling_layers, cpu_seconds, layer_ranges, mbps, median, Time,
+    archives_from_env, ceiling_gunzip, ceiling_layers, cpu_seconds, layer_ranges, mbps, median,
+    Time,
 };
 use layerlens_testtools::synth::{self, SynthFormat, SynthOptions};
 use std::time::Instant;
@@ -91,13 +92,7 @@ fn main() {
     }
     // Any archives of your own (uncompressed outer tar: docker save, oci-archive), e.g.
     // real images: LAYERLENS_BENCH_ARCHIVES=a.tar,b.tar. Layers compressed or not.
-    for path in std::env::var("LAYERLENS_BENCH_ARCHIVES")
-        .ok()
-        .iter()
-        .flat_map(|v| v.split(','))
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-    {
+    for path in archives_from_env() {
         let ranges = layer_ranges(&path);
         assert!(
             !ranges.is_empty(),
@@ -152,14 +147,7 @@ fn main() {
 
     if wanted("detect") {
         let mut inputs = vec![fixture(&dir, &scale_s, scale, SynthFormat::Docker25)];
-        inputs.extend(
-            std::env::var("LAYERLENS_BENCH_ARCHIVES")
-                .ok()
-                .iter()
-                .flat_map(|v| v.split(','))
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from),
-        );
+        inputs.extend(archives_from_env());
         println!("## Detectors in the layer pass (full analysis, {max_threads} threads)\n");
         println!("Runs interleaved, medians; share = (on − off) ÷ off.\n");
         println!("| input | MB | off: wall ms / cpu ms | on: wall ms / cpu ms | share by wall | share by cpu |");

@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sha2::Digest as _;
@@ -17,6 +17,19 @@ pub struct Time {
     pub wall: f64,
     /// User + system CPU seconds of this process.
     pub cpu: f64,
+}
+
+/// The archives named in `LAYERLENS_BENCH_ARCHIVES` (comma-separated; e.g. real
+/// `docker save` files), in order; none when it is unset.
+pub fn archives_from_env() -> Vec<PathBuf> {
+    std::env::var("LAYERLENS_BENCH_ARCHIVES")
+        .map(|v| {
+            v.split(',')
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// User + system CPU seconds of this process so far (Linux; 0 elsewhere).
