@@ -397,3 +397,12 @@ impl Options {
         }
     }
 }
+
+/// A rayon pool of `threads` workers (0: one per core), for a phase run on the caller's
+/// thread count.
+pub(crate) fn thread_pool(threads: usize) -> crate::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| crate::Error::Options(format!("cannot start worker threads: {e}")))
+}

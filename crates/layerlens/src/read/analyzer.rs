@@ -182,15 +182,20 @@ impl Analyzer {
     /// Analyse the inputs: files (tar, gzip/zstd tar), OCI layout directories, or `-`
     /// for standard input. Each unique layer is read and analysed once.
     pub fn analyze<S: AsRef<str>>(&self, inputs: &[S]) -> Result<ImageSet> {
+        let (pool, names) = self.start(inputs)?;
+        pool.install(|| self.analyze_in_pool(names))
+    }
+
+    /// The caller's thread pool and the inputs' names; no inputs is an error.
+    fn start<S: AsRef<str>>(&self, inputs: &[S]) -> Result<(rayon::ThreadPool, Vec<String>)> {
         if inputs.is_empty() {
             return Err(Error::Options("no inputs given".into()));
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.opts.threads)
-            .build()
-            .map_err(|e| Error::Options(format!("cannot start worker threads: {e}")))?;
-        let names: Vec<String> = inputs.iter().map(|s| s.as_ref().to_string()).collect();
-        pool.install(|| self.analyze_in_pool(names))
+        let pool = crate::options::thread_pool(self.opts.threads)?;
+        Ok((
+            pool,
+            inputs.iter().map(|s| s.as_ref().to_string()).collect(),
+        ))
     }
 
     /// Analyse one input read from any [`Read`] in a single streaming pass, the way
@@ -199,10 +204,7 @@ impl Analyzer {
     /// every error and the result carry. Nothing is written anywhere; the reader is
     /// read to the end of the archive at most once.
     pub fn analyze_reader<R: Read + Send>(&self, name: &str, reader: R) -> Result<ImageSet> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.opts.threads)
-            .build()
-            .map_err(|e| Error::Options(format!("cannot start worker threads: {e}")))?;
+        let pool = crate::options::thread_pool(self.opts.threads)?;
         pool.install(|| {
             let opened = (|| {
                 let store = source::scan_stream(name, Box::new(reader), &self.opts)?;
@@ -243,14 +245,7 @@ impl Analyzer {
         inputs: &[S],
         report: &crate::ReportOptions,
     ) -> Result<crate::Report> {
-        if inputs.is_empty() {
-            return Err(Error::Options("no inputs given".into()));
-        }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.opts.threads)
-            .build()
-            .map_err(|e| Error::Options(format!("cannot start worker threads: {e}")))?;
-        let names: Vec<String> = inputs.iter().map(|s| s.as_ref().to_string()).collect();
+        let (pool, names) = self.start(inputs)?;
         pool.install(|| {
             let opened = self.open(&names);
             let cache = self

@@ -96,17 +96,8 @@ fn entry_path(dir: &Path, key: &CacheKey) -> PathBuf {
 
 /// The cached report for `key`, if a valid entry holds one.
 pub(crate) fn load(dir: &Path, key: &CacheKey) -> Option<LayerReport> {
-    let bytes = fs::read(entry_path(dir, key)).ok()?;
-    let newline = bytes.iter().position(|&b| b == b'\n')?;
-    let (head, body) = (
-        std::str::from_utf8(&bytes[..newline]).ok()?,
-        &bytes[newline + 1..],
-    );
-    let checksum = head.strip_prefix(CACHE_VERSION)?.strip_prefix(' ')?;
-    if checksum != hex::encode(Sha256::digest(body)) {
-        return None;
-    }
-    let entry: Entry = serde_json::from_slice(body).ok()?;
+    let body = read_checked(&entry_path(dir, key), CACHE_VERSION)?;
+    let entry: Entry = serde_json::from_slice(&body).ok()?;
     let report = entry.report;
     let consistent = entry.key == *key
         && report.stored_size == key.stored_size
@@ -120,30 +111,47 @@ pub(crate) fn load(dir: &Path, key: &CacheKey) -> Option<LayerReport> {
 
 /// Store a report; failures only cost a later miss, so they are not errors.
 pub(crate) fn store(dir: &Path, key: &CacheKey, report: &LayerReport) {
-    let path = entry_path(dir, key);
+    let entry = Entry {
+        key: key.clone(),
+        report: report.clone(),
+    };
+    if let Ok(body) = serde_json::to_vec(&entry) {
+        write_checked(&entry_path(dir, key), CACHE_VERSION, &body);
+    }
+}
+
+/// The body of the entry at `path` when its first line is `VERSION <sha256 of the
+/// body>` and the checksum holds.
+fn read_checked(path: &Path, version: &str) -> Option<Vec<u8>> {
+    let mut bytes = fs::read(path).ok()?;
+    let newline = bytes.iter().position(|&b| b == b'\n')?;
+    let head = std::str::from_utf8(&bytes[..newline]).ok()?;
+    let checksum = head.strip_prefix(version)?.strip_prefix(' ')?;
+    if checksum != hex::encode(Sha256::digest(&bytes[newline + 1..])) {
+        return None;
+    }
+    bytes.drain(..=newline);
+    Some(bytes)
+}
+
+/// Write `VERSION <sha256 of body>\n` and `body` at `path`: aside, then renamed, so
+/// readers never see half an entry. Failures only cost a later miss.
+fn write_checked(path: &Path, version: &str, body: &[u8]) {
     let Some(parent) = path.parent() else { return };
     if fs::create_dir_all(parent).is_err() {
         return;
     }
-    let body = match serde_json::to_vec(&Entry {
-        key: key.clone(),
-        report: report.clone(),
-    }) {
-        Ok(b) => b,
-        Err(_) => return,
-    };
-    let head = format!("{CACHE_VERSION} {}\n", hex::encode(Sha256::digest(&body)));
-    // Write aside, then rename: readers never see half an entry.
+    let head = format!("{version} {}\n", hex::encode(Sha256::digest(body)));
     let Ok(mut tmp) = tempfile::NamedTempFile::new_in(parent) else {
         return;
     };
     let written = tmp
         .write_all(head.as_bytes())
-        .and_then(|()| tmp.write_all(&body))
+        .and_then(|()| tmp.write_all(body))
         .and_then(|()| tmp.flush());
     if written.is_ok() {
         // A failed rename drops (removes) the temporary file.
-        let _ = tmp.persist(&path);
+        let _ = tmp.persist(path);
     }
 }
 
@@ -158,36 +166,12 @@ fn report_path(dir: &Path, key: &str) -> PathBuf {
 
 /// The cached report for `key`, if a valid entry holds one.
 pub(crate) fn load_report(dir: &Path, key: &str) -> Option<crate::Report> {
-    let bytes = fs::read(report_path(dir, key)).ok()?;
-    let newline = bytes.iter().position(|&b| b == b'\n')?;
-    let head = std::str::from_utf8(&bytes[..newline]).ok()?;
-    let body = &bytes[newline + 1..];
-    let checksum = head.strip_prefix(REPORT_VERSION)?.strip_prefix(' ')?;
-    if checksum != hex::encode(Sha256::digest(body)) {
-        return None;
-    }
-    serde_json::from_slice(body).ok()
+    serde_json::from_slice(&read_checked(&report_path(dir, key), REPORT_VERSION)?).ok()
 }
 
 /// Keep a report; failures only cost a later miss.
 pub(crate) fn store_report(dir: &Path, key: &str, report: &crate::Report) {
-    let path = report_path(dir, key);
-    let Some(parent) = path.parent() else { return };
-    if fs::create_dir_all(parent).is_err() {
-        return;
-    }
-    let Ok(body) = serde_json::to_vec(report) else {
-        return;
-    };
-    let head = format!("{REPORT_VERSION} {}\n", hex::encode(Sha256::digest(&body)));
-    let Ok(mut tmp) = tempfile::NamedTempFile::new_in(parent) else {
-        return;
-    };
-    let written = tmp
-        .write_all(head.as_bytes())
-        .and_then(|()| tmp.write_all(&body))
-        .and_then(|()| tmp.flush());
-    if written.is_ok() {
-        let _ = tmp.persist(&path);
+    if let Ok(body) = serde_json::to_vec(report) {
+        write_checked(&report_path(dir, key), REPORT_VERSION, &body);
     }
 }

@@ -88,7 +88,7 @@ impl WatchState {
 }
 
 /// A header's checksum as tar computes it (the checksum field counted as spaces).
-fn checksum(block: &[u8]) -> u32 {
+pub(crate) fn checksum(block: &[u8]) -> u32 {
     block
         .iter()
         .enumerate()

@@ -19,7 +19,7 @@ use crate::attribution::owners::Context;
 use crate::attribution::walk::{Attribute, Base, ImageAttribution};
 use crate::attribution::{ByKind, ByOrigin};
 use crate::digest::Digest;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::forensics::duplicates::{self, DuplicateGroup, Seen, Within};
 use crate::forensics::families;
 use crate::forensics::findings::{self, Candidates, Findings};
@@ -179,10 +179,7 @@ impl Walker for Facts<'_, '_, '_> {
 impl Report {
     /// Build the report of an analysed set.
     pub fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(opts.threads)
-            .build()
-            .map_err(|e| Error::Options(format!("cannot start worker threads: {e}")))?;
+        let pool = crate::options::thread_pool(opts.threads)?;
         pool.install(|| build(set, opts))
     }
 }

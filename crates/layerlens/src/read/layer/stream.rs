@@ -126,18 +126,7 @@ pub(crate) fn looks_like_tar(head: &[u8]) -> bool {
         .ok()
         .map(|s| s.trim_matches(|c: char| c == '\0' || c == ' '))
         .and_then(|s| u32::from_str_radix(s, 8).ok());
-    let computed: u32 = head[..512]
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                b as u32
-            }
-        })
-        .sum();
-    stored == Some(computed)
+    stored == Some(crate::read::tarext::checksum(&head[..512]))
 }
 
 /// Analyse one stored layer blob read from `stored`.
