@@ -64,8 +64,8 @@ fn dup_content(o: &Overlay<'_, '_>, at: At) -> Option<(u32, u64)> {
     if c == NO_CONTENT {
         return None;
     }
-    let (_, size) = o.m.contents().key(c);
-    (size > 0 && o.m.contents().records(c) >= 2).then_some((c, size))
+    let size = o.m.contents().dup_size(c);
+    (size > 0).then_some((c, size))
 }
 
 impl Within {
@@ -182,7 +182,10 @@ pub(crate) const KEPT: u8 = 2;
 
 fn shared_content(o: &Overlay<'_, '_>, at: At) -> Option<u32> {
     let c = o.m.contents().of(o.layer_at(at.depth), at.entry);
-    (c != NO_CONTENT && o.m.contents().layers(c) >= 2 && o.m.contents().key(c).1 > 0).then_some(c)
+    // In two layers means held by two records: `dup_size` rules out most contents in
+    // one read.
+    (c != NO_CONTENT && o.m.contents().dup_size(c) > 0 && o.m.contents().layers(c) >= 2)
+        .then_some(c)
 }
 
 impl Seen {
@@ -260,14 +263,28 @@ impl Seen {
     }
 }
 
+/// The contents shared across layers ([`across_set`]).
+pub(crate) struct AcrossSet {
+    /// What sharing one copy of each would save: the sum over every group.
+    pub saved_size: u64,
+    /// How many contents are shared.
+    pub count: u64,
+    /// The images showing any of them, sorted by id.
+    pub images: Vec<Digest>,
+    /// The `top` largest groups, largest saving first (ties by digest, then size).
+    pub groups: Vec<SharedContent>,
+}
+
 /// Contents visible in the final filesystems and shipped by two or more distinct
-/// layers, largest saving first; and the total saving. `marks` say which records are
-/// visible somewhere; `images_of(c)` lists the images showing content `c`.
+/// layers: the total saving, how many, the images showing any, and the `top` largest
+/// groups in full. `marks` say which records are visible somewhere; `images_of(c)`
+/// lists the images showing content `c`.
 pub(crate) fn across_set(
     m: &SetModel<'_>,
     marks: &[Vec<u8>],
     images_of: impl Fn(u32) -> Vec<u32>,
-) -> (u64, Vec<SharedContent>) {
+    top: usize,
+) -> AcrossSet {
     // Each content's distinct layers and 5 smallest distinct paths, from the marked
     // entries, grouped by sorting.
     let mut marked: Vec<(u32, u32, u32)> = Vec::new();
@@ -286,49 +303,89 @@ pub(crate) fn across_set(
         }
     }
     marked.sort_unstable();
-    let mut out: Vec<SharedContent> = Vec::new();
+    // Every group in brief (saving, digest, size, where its entries are); only the
+    // top ones are made in full.
+    let mut brief: Vec<(u64, ContentDigest, u64, std::ops::Range<usize>)> = Vec::new();
+    let mut shown = vec![false; m.images().len()];
+    let mut start = 0;
     for group in marked.chunk_by(|a, b| a.0 == b.0) {
+        let range = start..start + group.len();
+        start += group.len();
         if group.first().map(|g| g.1) == group.last().map(|g| g.1) {
             continue;
         }
         let c = group[0].0;
-        let mut layers: Vec<u32> = group.iter().map(|g| g.1).collect();
-        layers.dedup();
-        let mut paths: Vec<u32> = group.iter().map(|g| g.2).collect();
-        paths.sort_unstable();
-        paths.dedup();
-        paths.truncate(5);
+        let mut layers = 1u64;
+        for w in group.windows(2) {
+            layers += u64::from(w[0].1 != w[1].1);
+        }
+        for i in images_of(c) {
+            shown[i as usize] = true;
+        }
         let (digest, size) = m.contents().key(c);
-        let mut images: Vec<Digest> = images_of(c)
-            .into_iter()
-            .map(|i| m.images()[i as usize].id.clone())
-            .collect();
-        images.sort();
-        images.dedup();
-        let mut layer_ids: Vec<Digest> = layers
-            .iter()
-            .map(|&l| m.layers()[l as usize].0.clone())
-            .collect();
-        layer_ids.sort();
-        out.push(SharedContent {
-            digest,
-            size,
-            saved_size: size * (layer_ids.len() as u64 - 1),
-            layers: layer_ids,
-            images,
-            paths: paths
-                .iter()
-                .map(|&p| m.paths().path(p).to_string())
-                .collect(),
-        });
+        brief.push((size * (layers - 1), digest, size, range));
     }
-    out.sort_by(|a, b| {
-        b.saved_size
-            .cmp(&a.saved_size)
-            .then_with(|| a.digest.cmp(&b.digest))
-            .then_with(|| a.size.cmp(&b.size))
-    });
-    (out.iter().map(|g| g.saved_size).sum(), out)
+    let order = |a: &(u64, ContentDigest, u64, _), b: &(u64, ContentDigest, u64, _)| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    };
+    let saved_size = brief.iter().map(|g| g.0).sum();
+    let count = brief.len() as u64;
+    if brief.len() > top {
+        brief.select_nth_unstable_by(top, order);
+        brief.truncate(top);
+    }
+    brief.sort_by(order);
+    let groups = brief
+        .into_iter()
+        .map(|(saved_size, digest, size, range)| {
+            let group = &marked[range];
+            let c = group[0].0;
+            let mut layers: Vec<u32> = group.iter().map(|g| g.1).collect();
+            layers.dedup();
+            let mut paths: Vec<u32> = group.iter().map(|g| g.2).collect();
+            paths.sort_unstable();
+            paths.dedup();
+            paths.truncate(5);
+            let mut images: Vec<Digest> = images_of(c)
+                .into_iter()
+                .map(|i| m.images()[i as usize].id.clone())
+                .collect();
+            images.sort();
+            images.dedup();
+            let mut layer_ids: Vec<Digest> = layers
+                .iter()
+                .map(|&l| m.layers()[l as usize].0.clone())
+                .collect();
+            layer_ids.sort();
+            SharedContent {
+                digest,
+                size,
+                saved_size,
+                layers: layer_ids,
+                images,
+                paths: paths
+                    .iter()
+                    .map(|&p| m.paths().path(p).to_string())
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut images: Vec<Digest> = shown
+        .iter()
+        .zip(m.images())
+        .filter(|(s, _)| **s)
+        .map(|(_, i)| i.id.clone())
+        .collect();
+    images.sort();
+    images.dedup();
+    AcrossSet {
+        saved_size,
+        count,
+        images,
+        groups,
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ pub(crate) struct Contents {
     keys: Vec<(ContentDigest, u64)>,
     /// Per content: how many records hold it, and in how many distinct layers.
     counts: Vec<(u32, u32)>,
+    /// Per content: its size when two records or more hold it and it is not empty,
+    /// else 0 (what the duplicate facets look up for every entry, in one read).
+    dup_size: Vec<u64>,
 }
 
 impl Contents {
@@ -53,6 +56,8 @@ impl Contents {
                 }
             }
             out.counts.push((group.len() as u32, layers));
+            out.dup_size
+                .push(if group.len() >= 2 { group[0].1 } else { 0 });
         }
         out
     }
@@ -77,9 +82,10 @@ impl Contents {
         self.keys[c as usize]
     }
 
-    /// How many records hold content `c`.
-    pub fn records(&self, c: u32) -> u32 {
-        self.counts[c as usize].0
+    /// The size of content `c` when two records or more hold it and it is not empty,
+    /// else 0.
+    pub fn dup_size(&self, c: u32) -> u64 {
+        self.dup_size[c as usize]
     }
 
     /// In how many distinct layers content `c` is.

@@ -266,6 +266,7 @@ impl Analyzer {
             }
             let set = self.analyze_opened(names, opened)?;
             let r = crate::Report::build(&set, report)?;
+            drop_aside(set);
             if let (Some(dir), Some(key)) = (cache, &key) {
                 cache::store_report(dir, key, &r);
             }
@@ -689,4 +690,13 @@ pub fn largest_first<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -
     all.sort_unstable_by_key(|(i, _)| *i);
     debug_assert_eq!(all.len(), jobs.len());
     all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Free `value` on a thread of its own: a set's records are one allocation per path
+/// (tens of thousands), and the caller has the report to write meanwhile. Freed here
+/// when no thread can be started.
+fn drop_aside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("layerlens-free".into())
+        .spawn(move || drop(value));
 }

@@ -8,8 +8,6 @@
 //! image ends, its figures are read off; the set-wide figures come from what the walk
 //! marked (records visible somewhere, in a tally, in an image in use).
 
-use std::collections::BTreeSet;
-
 use foldhash::HashMap;
 
 use super::recommend::{self, find, AttributionOptions, Measured};
@@ -18,7 +16,6 @@ use super::{ImageReport, LayerEntry, LayerPackage, Report, SetDuplicates, Totals
 use crate::attribution::owners::Context;
 use crate::attribution::walk::{Attribute, Base, ImageAttribution};
 use crate::attribution::{ByKind, ByOrigin};
-use crate::digest::Digest;
 use crate::error::Result;
 use crate::forensics::duplicates::{self, DuplicateGroup, Seen, Within};
 use crate::forensics::families;
@@ -281,7 +278,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         |c: u32| -> Vec<u32> { walkers.iter().flat_map(|w| w.seen.images_of(c)).collect() };
 
     let ledger = ledger::ledger(&m, &seen_marks);
-    let (dup_saved, dup_groups) = duplicates::across_set(&m, &seen_marks, images_of);
+    let shared = duplicates::across_set(&m, &seen_marks, images_of, crate::TOP_N * 2);
     let near_shared = families::near_shared(&m);
     let families = families::families(&m);
 
@@ -316,7 +313,6 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
                 .map_or(0, |w| w.overwritten + w.deleted)
         })
         .collect();
-    let dup_images: BTreeSet<&Digest> = dup_groups.iter().flat_map(|g| &g.images).collect();
     let measured = Measured {
         attributions: &attributions,
         wasted: &wasted,
@@ -329,7 +325,7 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         &m,
         &measured,
         &near_shared,
-        (dup_saved, dup_images.into_iter().cloned().collect()),
+        (shared.saved_size, shared.images),
         (!in_use.is_empty()).then_some(in_use.as_slice()),
     );
     let summary = recommend::summary(&attributions, &wasted);
@@ -375,9 +371,9 @@ fn build(set: &ImageSet, opts: &ReportOptions) -> Result<Report> {
         families,
         near_shared,
         duplicates: SetDuplicates {
-            saved_size: dup_saved,
-            count: dup_groups.len() as u64,
-            groups: dup_groups.into_iter().take(crate::TOP_N * 2).collect(),
+            saved_size: shared.saved_size,
+            count: shared.count,
+            groups: shared.groups,
         },
         recommendations,
         reclaimable,
