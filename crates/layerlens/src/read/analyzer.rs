@@ -521,11 +521,14 @@ impl Analyzer {
                 }
             }
             if !layers.contains_key(&diff_id) {
-                // Move the file records rather than copy them: they are most of the
-                // memory, and one key always yields one diff_id, so they move once.
+                // Move the file records and the captured package metadata rather than
+                // copy them: they are most of the memory, and one key always yields one
+                // diff_id, so they move once.
                 let files = std::mem::take(&mut report.files);
+                let captured = std::mem::take(&mut report.captured);
                 let mut r = LayerReport {
                     files,
+                    captured,
                     ..report.clone()
                 };
                 r.diff_id = diff_id.clone();
