@@ -123,7 +123,9 @@ fn recommendations_with_measured_savings() {
     assert_eq!(savings("remove-caches"), Some(2000 + 600));
     assert_eq!(savings("remove-docs"), Some(250 + 90));
     let d = image(&r, "acme/debian:1");
-    assert_eq!(savings("squash-waste"), Some(d.by_kind.wasted + 4100 + 457));
+    // The apt lists pyapp's whiteout hides (4100) stay stored: acme/debian:1 still shows
+    // them from the shared base layer, so deleting them earlier saves nothing.
+    assert_eq!(savings("squash-waste"), Some(d.by_kind.wasted + 457));
     assert!(r.reclaimable.is_none());
     let total = r.summary.last().unwrap();
     assert_eq!(total.component, "total");

@@ -230,11 +230,18 @@ fn kind_tally<'m>(m: &SetModel<'m>, r: &Measured<'_>, b: usize) -> Tally<'m> {
 fn waste_tally<'m>(m: &SetModel<'m>, r: &Measured<'_>) -> Tally<'m> {
     let tree = m.tree();
     let mut t = Tally::new();
+    // A hidden file saves stored bytes only when no image of the set shows it: one
+    // that is visible in another image (the base the hiding image is built on, a
+    // sibling) stays stored whatever this image does.
+    let savable = |e: &crate::forensics::waste::Event| {
+        r.seen_marks[e.layer as usize][e.entry as usize] & VISIBLE == 0
+    };
     let mut hidden: Vec<(u32, u32, u64)> = r
         .waste
         .iter()
         .flatten()
-        .flat_map(|w| w.events.iter().map(|e| (e.layer, e.pid, e.size)))
+        .flat_map(|w| w.events.iter().filter(|e| savable(e)))
+        .map(|e| (e.layer, e.pid, e.size))
         .collect();
     hidden.sort_by_key(|h| (h.0, h.1));
     hidden.dedup_by_key(|h| (h.0, h.1));
@@ -247,16 +254,20 @@ fn waste_tally<'m>(m: &SetModel<'m>, r: &Measured<'_>) -> Tally<'m> {
     let mut named: HashMap<u32, Option<&'m str>> = HashMap::default();
     for (i, (img, path)) in m.images().iter().zip(&tree.paths).enumerate() {
         t.naive += r.wasted[i];
-        let Some(&top) = path.last() else { continue };
-        if r.waste[top as usize].as_ref().is_some_and(|w| w.count > 0) {
-            t.images.insert(&img.id);
-        }
+        let mut saves = false;
         for &n in path {
             for e in r.waste[n as usize].iter().flat_map(|w| &w.events) {
+                if !savable(e) {
+                    continue;
+                }
+                saves = true;
                 named
                     .entry(e.layer)
                     .or_insert_with(|| command(m, i as u32, e.added_by));
             }
+        }
+        if saves {
+            t.images.insert(&img.id);
         }
     }
     for (l, size) in per_layer {
