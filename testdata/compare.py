@@ -23,6 +23,9 @@ def project(doc, want):
     images = [i for i in doc["images"] if i.get("format") != "docker-v1"]
     out = {"schema": doc["schema"], "images": [],
            "totals": {k: doc["totals"].get(k) for k in want["totals"]}}
+    if "squash_waste_savings" in want:
+        out["squash_waste_savings"] = next(
+            (r["savings"] for r in doc["recommendations"] if r["id"] == "squash-waste"), 0)
     for img, ref in zip(images, want["images"] + [None] * len(images)):
         keys = ref.keys() if ref else img.keys()
         lkeys = ref["layers"][0].keys() if ref and ref["layers"] else ()

@@ -407,8 +407,9 @@ class Analysis:
         dedup = sum(self.layer_cache[d]["content_size"] for d in users)
         totals = {"images": len(imgs), "layers": positions, "unique_layers": len(users),
                   "naive_size": naive, "dedup_size": dedup}
-        forensics(imgs, out_imgs, totals)
-        doc = {"schema": "layerlens/v1", "images": out_imgs, "totals": totals}
+        squash = forensics(imgs, out_imgs, totals)
+        doc = {"schema": "layerlens/v1", "images": out_imgs, "totals": totals,
+               "squash_waste_savings": squash}
         if self.notes:
             doc["notes"] = self.notes
         if self.v1_layers:
@@ -428,16 +429,20 @@ def chain_ids(diff_ids):
     return out
 
 
-def replay(layers):
+def replay(layers, hidden=None):
     """Overlay replay. layers: per layer, a list of (path, kind, size, sha256).
-    Returns (final {path: (kind, size, sha, layer index)}, overwritten, deleted)."""
+    Returns (final {path: (kind, size, sha, layer index)}, overwritten, deleted).
+    `hidden`, when given, receives {(layer index, path): size} of every regular file
+    a later layer hid."""
     fs = {}
     wasted = {"over": 0, "del": 0}
 
     def drop(p, why):
-        kind, size = fs.pop(p)[:2]
+        kind, size, _, li = fs.pop(p)
         if kind == "reg":
             wasted[why] += size
+            if hidden is not None:
+                hidden[(li, p)] = size
 
     def below(d):
         return [p for p in fs if p != "" and (d == "" or p.startswith(d + "/"))]
@@ -474,11 +479,21 @@ def forensics(imgs, out_imgs, totals):
             chain_size[c] = l["content_size"]
     totals["chain_dedup_size"] = sum(chain_size.values())
     contents = {}
+    # squash-waste: (diff_id, path) of every regular file some image hides, and of
+    # every one some image shows; the saving is what is hidden and shown nowhere.
+    hidden_all, shown_all = {}, set()
     for img, out in zip(imgs, out_imgs):
         ids = chains[img["id"]]
         shared = sum(l["content_size"] for c, l in zip(ids, img["layers"])
                      if len(chain_users[c]) > 1)
-        fs, over, dele = replay(img["entries"])
+        hidden = {}
+        fs, over, dele = replay(img["entries"], hidden)
+        diff_ids = [l["diff_id"] for l in img["layers"]]
+        for (li, p), size in hidden.items():
+            hidden_all[(diff_ids[li], p)] = size
+        for p, (kind, _, _, li) in fs.items():
+            if kind == "reg":
+                shown_all.add((diff_ids[li], p))
         final = sum(v[1] for v in fs.values() if v[0] == "reg")
         copies = {}
         for kind, size, sha, _ in fs.values():
@@ -498,6 +513,7 @@ def forensics(imgs, out_imgs, totals):
                                                         over + dele))
         attribute(img, out, fs, over + dele, base_depth[img["id"]])
     totals["content_dedup_size"] = sum(contents.values())
+    return sum(size for k, size in hidden_all.items() if k not in shown_all)
 
 
 # --------------------------------------------------------------------------

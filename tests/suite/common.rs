@@ -80,7 +80,12 @@ pub fn project(report: &Report) -> Value {
             "dedup_size": t.dedup_size,
             "chain_dedup_size": t.chain_dedup_size,
             "content_dedup_size": t.content_dedup_size,
-        }
+        },
+        "squash_waste_savings": report
+            .recommendations
+            .iter()
+            .find(|r| r.id == "squash-waste")
+            .map_or(0, |r| r.savings),
     })
 }
 
