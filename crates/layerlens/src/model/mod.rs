@@ -204,9 +204,9 @@ pub(crate) trait Walker: overlay::Sink {
 impl SetModel<'_> {
     /// Walk the ChainID tree depth first, with one table per worker: each worker takes
     /// whole root subtrees (largest first, to the least loaded worker), and a worker
-    /// with cores to spare splits its tree at the first node with several children: a
-    /// copy of its walker and table takes some of the children (largest first) on
-    /// another core, then unwinds back to the root. Returns every walker when done
+    /// owed more than one core by its share of the work splits its tree at the first
+    /// node with several children: a copy of its walker and table takes some of the
+    /// children (largest first) on another core, then unwinds back to the root. Returns every walker when done
     /// (the caller merges what they saw; a copy repeats the figures of the nodes above
     /// the split, which merge to the same values).
     pub(crate) fn walk<W: Walker + Send + Clone>(&self, make: impl Fn() -> W + Sync) -> Vec<W> {
@@ -222,7 +222,7 @@ impl SetModel<'_> {
         }
         let threads = rayon::current_num_threads().max(1);
         let workers = threads.clamp(1, tree.roots.len().max(1));
-        let spare = threads / workers - 1;
+        let total: u64 = tree.roots.iter().map(|&r| weight[r as usize]).sum();
         let mut roots = tree.roots.clone();
         roots.sort_by_key(|&r| std::cmp::Reverse(weight[r as usize]));
         let mut bins: Vec<(u64, Vec<u32>)> = vec![(0, Vec::new()); workers];
@@ -235,7 +235,12 @@ impl SetModel<'_> {
             bin.1.push(r);
         }
         let out = std::sync::Mutex::new(Vec::new());
-        bins.into_par_iter().for_each(|(_, roots)| {
+        bins.into_par_iter().for_each(|(load, roots)| {
+            // The cores a bin is owed by its share of the work, rounded: one of a
+            // lopsided set (a big family beside a few small images) takes the cores the
+            // light bins leave and splits inside its trees.
+            let owed = (threads as u64 * load + total / 2) / total.max(1);
+            let spare = (owed as usize).max(1) - 1;
             let mut w = make();
             let mut o = overlay::Overlay::new(self);
             // Roots in the tree's order, whatever the bin's order.
