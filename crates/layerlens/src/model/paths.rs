@@ -78,21 +78,24 @@ impl<'a> PathIndex<'a> {
         let mut missing: Vec<Cow<'a, str>> = Vec::new();
         {
             let present = |p: &str| all.binary_search_by(|x| x.0.as_ref().cmp(p)).is_ok();
-            // One check per distinct directory: consecutive paths share their parents.
-            let mut checked: Vec<&str> = Vec::new();
+            // One check per distinct directory: a directory above a path that lies within
+            // the bytes it shares with the path before it (sorted, so every earlier path
+            // sharing them too) was checked with that path.
             let mut last: Option<&str> = None;
             for (p, _, _) in &all {
-                if last == Some(p.as_ref()) {
-                    continue;
-                }
+                let shared = match last {
+                    Some(l) if l == p.as_ref() => continue,
+                    Some(l) => l
+                        .bytes()
+                        .zip(p.bytes())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(l.len().min(p.len())),
+                    None => 0,
+                };
                 last = Some(p.as_ref());
-                for (depth, (i, _)) in p.match_indices('/').enumerate() {
+                let bytes = p.as_bytes();
+                for i in (shared..bytes.len()).filter(|&i| bytes[i] == b'/') {
                     let dir = &p[..i];
-                    if checked.get(depth) == Some(&dir) {
-                        continue;
-                    }
-                    checked.truncate(depth);
-                    checked.push(dir);
                     if !present(dir) {
                         missing.push(match p {
                             Cow::Borrowed(s) => Cow::Borrowed(&s[..i]),
@@ -127,10 +130,11 @@ impl<'a> PathIndex<'a> {
             ids[l as usize][i as usize] = (paths.len() - 1) as u32;
         }
         paths.shrink_to_fit();
-        let lookup: HashMap<u64, u32> = paths
-            .iter()
+        let keys: Vec<u64> = paths.par_iter().map(|p| key(p)).collect();
+        let lookup: HashMap<u64, u32> = keys
+            .into_iter()
             .enumerate()
-            .map(|(i, p)| (key(p), i as u32))
+            .map(|(i, k)| (k, i as u32))
             .collect();
         let mut ix = PathIndex {
             paths,
