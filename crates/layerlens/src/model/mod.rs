@@ -319,3 +319,65 @@ impl SetModel<'_> {
         w.left(o, n);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::overlay::{At, Overlay, Sink, Why};
+    use super::*;
+    use crate::testutil::set;
+
+    /// The images each walker reached.
+    #[derive(Clone, Default)]
+    struct Reached(Vec<u32>);
+
+    impl Sink for Reached {
+        fn enter(&mut self, _: &Overlay<'_, '_>, _: u32, _: At) {}
+        fn leave(&mut self, _: &Overlay<'_, '_>, _: u32, _: At, _: Why) {}
+    }
+
+    impl Walker for Reached {
+        fn forked(&self) -> Self {
+            Reached::default()
+        }
+        fn image(&mut self, _: &Overlay<'_, '_>, image: u32) {
+            self.0.push(image);
+        }
+    }
+
+    /// A big family beside one small image: the family's worker is owed both cores and
+    /// splits its tree (three walkers: two workers and one copy), and every image is
+    /// reached exactly once.
+    #[test]
+    fn a_lopsided_set_splits_its_big_family_across_cores() {
+        let base: Vec<_> = ["bin/sh", "bin/ls", "etc/passwd", "usr/lib/libc.so"]
+            .into_iter()
+            .map(|p| ("f", p, 10, 1))
+            .collect();
+        let names = ["a", "b", "c", "d"];
+        let paths: Vec<Vec<String>> = names
+            .iter()
+            .map(|n| (0..20).map(|j| format!("srv/{n}/f{j}")).collect())
+            .collect();
+        let mut images = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let own: Vec<_> = paths[i]
+                .iter()
+                .map(|p| ("f", p.as_str(), 1, i as u128 + 2))
+                .collect();
+            images.push((*name, vec![base.clone(), own]));
+        }
+        images.push(("small", vec![vec![("f", "x", 1, 9)]]));
+        let s = set(&images);
+        let m = SetModel::new(&s);
+        assert_eq!(m.tree().roots.len(), 2);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let walkers = pool.install(|| m.walk(Reached::default));
+        assert_eq!(walkers.len(), 3, "two workers and one copy");
+        let mut reached: Vec<u32> = walkers.into_iter().flat_map(|w| w.0).collect();
+        reached.sort_unstable();
+        assert_eq!(reached, [0, 1, 2, 3, 4]);
+    }
+}
