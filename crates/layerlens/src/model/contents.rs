@@ -16,8 +16,8 @@ pub(crate) struct Contents {
     of: Vec<Vec<u32>>,
     /// Per content: digest and size, in (digest, size) order.
     keys: Vec<(ContentDigest, u64)>,
-    /// Per content: how many records hold it, and in how many distinct layers.
-    counts: Vec<(u32, u32)>,
+    /// Per content: in how many distinct layers it is.
+    layers: Vec<u32>,
     /// Per content: its size when two records or more hold it and it is not empty,
     /// else 0 (what the duplicate facets look up for every entry, in one read).
     dup_size: Vec<u64>,
@@ -55,7 +55,7 @@ impl Contents {
                     last = l;
                 }
             }
-            out.counts.push((group.len() as u32, layers));
+            out.layers.push(layers);
             out.dup_size
                 .push(if group.len() >= 2 { group[0].1 } else { 0 });
         }
@@ -90,6 +90,6 @@ impl Contents {
 
     /// In how many distinct layers content `c` is.
     pub fn layers(&self, c: u32) -> u32 {
-        self.counts[c as usize].1
+        self.layers[c as usize]
     }
 }
