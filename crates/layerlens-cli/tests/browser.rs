@@ -85,14 +85,8 @@ fn the_report_draws_every_section_in_chromium() {
     let Some(browser) = chromium() else { return };
     let tmp = temp_dir("browser-fixture");
     let dir = tmp.path();
-    let html = dir.join("report.html");
     let fixture = repo_root().join("testdata/fixtures/forensics.tar");
-    run_ok(&[
-        "report",
-        "--html",
-        html.to_str().unwrap(),
-        fixture.to_str().unwrap(),
-    ]);
+    let html = html_report(dir, &[fixture.to_str().unwrap()]);
     let dom = dump_dom(&browser, &html, dir);
     assert_eq!(status(&dom), "ok", "script error");
     assert_eq!(count(section(&dom, "ledger"), "class=\"row\""), 4);
@@ -135,15 +129,8 @@ fn attribution_sections_draw_when_the_report_has_them() {
     let Some(browser) = chromium() else { return };
     let tmp = temp_dir("browser-attribution");
     let dir = tmp.path();
-    let html = dir.join("report.html");
     let json = repo_root().join("testdata/reports/attribution.json");
-    run_ok(&[
-        "report",
-        "--html",
-        html.to_str().unwrap(),
-        "--from-json",
-        json.to_str().unwrap(),
-    ]);
+    let html = html_report(dir, &["--from-json", json.to_str().unwrap()]);
     let dom = dump_dom(&browser, &html, dir);
     assert_eq!(status(&dom), "ok", "script error");
     let comp = section(&dom, "composition");
@@ -173,15 +160,8 @@ fn a_script_error_shows_in_the_status() {
     let Some(browser) = chromium() else { return };
     let tmp = temp_dir("browser-broken");
     let dir = tmp.path();
-    let html = dir.join("report.html");
     let json = repo_root().join("testdata/reports/attribution.json");
-    run_ok(&[
-        "report",
-        "--html",
-        html.to_str().unwrap(),
-        "--from-json",
-        json.to_str().unwrap(),
-    ]);
+    let html = html_report(dir, &["--from-json", json.to_str().unwrap()]);
     // `report` refuses a document that is not a layerlens/v1 report, so break the data
     // embedded in a good page: the script then fails while drawing.
     let page = std::fs::read_to_string(&html).unwrap();
@@ -202,14 +182,8 @@ fn findings_section_draws_when_the_report_has_findings() {
     let Some(browser) = chromium() else { return };
     let tmp = temp_dir("browser-findings");
     let dir = tmp.path();
-    let html = dir.join("report.html");
     let fixture = repo_root().join("testdata/ecosystems/findings.tar");
-    run_ok(&[
-        "report",
-        "--html",
-        html.to_str().unwrap(),
-        fixture.to_str().unwrap(),
-    ]);
+    let html = html_report(dir, &[fixture.to_str().unwrap()]);
     let dom = dump_dom(&browser, &html, dir);
     assert_eq!(status(&dom), "ok", "script error");
     let f = section(&dom, "findings");
@@ -227,14 +201,8 @@ fn the_explorer_shows_a_layers_entries_with_marks_and_sizes() {
     let Some(browser) = chromium() else { return };
     let tmp = temp_dir("browser-explorer");
     let dir = tmp.path();
-    let html = dir.join("report.html");
     let fixture = repo_root().join("testdata/fixtures/forensics.tar");
-    run_ok(&[
-        "report",
-        "--html",
-        html.to_str().unwrap(),
-        fixture.to_str().unwrap(),
-    ]);
+    let html = html_report(dir, &[fixture.to_str().unwrap()]);
     let page = std::fs::read_to_string(&html).unwrap();
     let drive = r##"<script>
 (function () {

@@ -46,14 +46,8 @@ fn rows(index: &Value, view: &Value) -> Vec<String> {
 #[test]
 fn the_report_embeds_each_chain_nodes_views_once() {
     let tmp = temp_dir("explorer-data");
-    let html = tmp.path().join("report.html");
     let fixture = repo_root().join("testdata/fixtures/forensics.tar");
-    run_ok(&[
-        "report",
-        "--html",
-        html.to_str().unwrap(),
-        fixture.to_str().unwrap(),
-    ]);
+    let html = html_report(tmp.path(), &[fixture.to_str().unwrap()]);
     let page = std::fs::read_to_string(&html).unwrap();
     let index: Value = serde_json::from_str(element(&page, "explorer-data")).unwrap();
     assert_eq!(index["cap"], 2000);

@@ -2,7 +2,7 @@
 //! directories. Archive builders come from `layerlens-testtools`.
 #![allow(dead_code, unused_imports)] // each test file uses its own subset
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use layerlens_testtools::io::{temp_dir, write_file};
@@ -47,4 +47,14 @@ pub fn stderr(o: &Output) -> String {
 /// Standard output then standard error, as text.
 pub fn all_output(o: &Output) -> String {
     stdout(o) + &stderr(o)
+}
+
+/// Write the HTML report of `args` (`report --html DIR/report.html ARGS...`, which must
+/// succeed) and return the page's path.
+pub fn html_report(dir: &Path, args: &[&str]) -> PathBuf {
+    let html = dir.join("report.html");
+    let mut all = vec!["report", "--html", html.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run_ok(&all);
+    html
 }
