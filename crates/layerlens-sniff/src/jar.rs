@@ -31,6 +31,10 @@
 //! Without any pom.properties there is no package: the file name is not evidence
 //! (`app.jar`, `lib.jar`), and `MANIFEST.MF`'s `Implementation-*`/`Bundle-*` headers do
 //! not give Maven coordinates.
+//!
+//! Over 600 lines on purpose: the zip reader is one state machine ([`ZipStream`]) whose
+//! states share its buffer, its position and the stack of nested archives; split, each
+//! part would need all three.
 
 use flate2::{Decompress, FlushDecompress, Status};
 
