@@ -30,6 +30,12 @@ def project(doc, want):
         keys = ref.keys() if ref else img.keys()
         lkeys = ref["layers"][0].keys() if ref and ref["layers"] else ()
         p = {k: img.get(k) for k in keys if k != "layers"}
+        # Lists of records (packages): each record cut to the fields the oracle computes.
+        for k, v in p.items():
+            rows = ref.get(k) if ref else None
+            if isinstance(v, list) and rows and all(isinstance(r, dict) for r in rows):
+                rkeys = set().union(*(r.keys() for r in rows))
+                p[k] = [{f: e.get(f) for f in rkeys if f in e} for e in v]
         p["layers"] = [{k: l.get(k) for k in lkeys} for l in img["layers"]]
         out["images"].append(p)
     return out

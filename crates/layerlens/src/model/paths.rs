@@ -13,7 +13,6 @@ use std::ops::Range;
 
 use foldhash::HashMap;
 use rayon::prelude::*;
-use std::hash::Hasher as _;
 
 use twox_hash::XxHash3_64;
 
@@ -186,11 +185,19 @@ impl<'a> PathIndex<'a> {
         if base.is_empty() {
             return self.find(rel);
         }
-        let mut h = XxHash3_64::new();
-        h.write(base.as_bytes());
-        h.write(b"/");
-        h.write(rel.as_bytes());
-        let id = *self.lookup.get(&h.finish())?;
+        // Joined on the stack and hashed in one shot (the streaming hasher's setup
+        // cost more than the copy); a longer path is joined on the heap.
+        let len = base.len() + 1 + rel.len();
+        let mut stack = [0u8; 256];
+        let hash = if len <= stack.len() {
+            stack[..base.len()].copy_from_slice(base.as_bytes());
+            stack[base.len()] = b'/';
+            stack[base.len() + 1..len].copy_from_slice(rel.as_bytes());
+            XxHash3_64::oneshot(&stack[..len])
+        } else {
+            key(&format!("{base}/{rel}"))
+        };
+        let id = *self.lookup.get(&hash)?;
         let p = self.path(id);
         let same = p.len() == base.len() + 1 + rel.len()
             && p.starts_with(base)
@@ -239,6 +246,7 @@ impl<'a> PathIndex<'a> {
 mod tests {
     use super::*;
     use crate::testutil::layer;
+    use std::hash::Hasher as _;
 
     #[test]
     fn numbers_follow_path_order_and_directories_are_ranges() {

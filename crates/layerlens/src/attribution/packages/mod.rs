@@ -223,26 +223,7 @@ pub fn record_paths(text: &str) -> Vec<std::borrow::Cow<'_, str>> {
         .collect()
 }
 
-/// Whether `rel` needs no normalising: no empty, `.` or `..` component.
-pub(crate) fn is_plain(rel: &str) -> bool {
-    // One pass over the bytes (this runs once per listed path of every package):
-    // a component is bad when it is empty, `.` or `..`.
-    let b = rel.as_bytes();
-    if b.is_empty() {
-        return false;
-    }
-    let mut start = 0;
-    for i in 0..=b.len() {
-        if i == b.len() || b[i] == b'/' {
-            match &b[start..i] {
-                b"" | b"." | b".." => return false,
-                _ => {}
-            }
-            start = i + 1;
-        }
-    }
-    true
-}
+pub(crate) use crate::read::layer::is_plain;
 
 /// Parse a wheel `RECORD` at `record_path` (`…/site-packages/x-1.dist-info/RECORD`):
 /// CSV `path,hash,size`, paths relative to the directory holding the `.dist-info`.

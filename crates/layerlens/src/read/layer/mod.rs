@@ -274,11 +274,30 @@ pub fn normalize_path(raw: &[u8]) -> String {
                 break;
             }
         }
-        if t.split('/').all(|c| !c.is_empty() && c != "." && c != "..") {
+        if is_plain(t) {
             return t.to_string();
         }
     }
     normalize_components(raw)
+}
+
+/// Whether `path` needs no normalising: not empty, and no component of it empty, `.`
+/// or `..`. (Runs for every tar entry and every path a package lists: one `memchr`
+/// scan for the slashes, and a look at the byte after each.)
+pub(crate) fn is_plain(path: &str) -> bool {
+    let b = path.as_bytes();
+    // `.` or `..` as the whole of what follows.
+    let dotted = |rest: &[u8]| {
+        matches!(
+            rest,
+            [b'.'] | [b'.', b'.'] | [b'.', b'/', ..] | [b'.', b'.', b'/', ..]
+        )
+    };
+    if b.is_empty() || b[0] == b'/' || b[b.len() - 1] == b'/' || dotted(b) {
+        return false;
+    }
+    // Not the last byte, so each slash has a byte after it.
+    memchr::memchr_iter(b'/', b).all(|i| b[i + 1] != b'/' && !dotted(&b[i + 1..]))
 }
 
 /// [`normalize_path`] component by component: the general case.
@@ -353,6 +372,27 @@ mod tests {
             }
         }
         assert_eq!(checked, 4 + 16 + 64 + 256 + 1024 + 4096);
+    }
+
+    /// [`is_plain`] says what splitting into components says, on every path of up to
+    /// seven bytes over `a`, `.` and `/`.
+    #[test]
+    fn plain_means_no_empty_dot_or_dot_dot_component() {
+        let mut paths: Vec<String> = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..7 {
+            paths = paths
+                .iter()
+                .flat_map(|p| ['a', '.', '/'].map(|c| format!("{p}{c}")))
+                .collect();
+            for p in &paths {
+                let by_components = p.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+                assert_eq!(is_plain(p), by_components, "{p:?}");
+                checked += 1;
+            }
+        }
+        assert!(!is_plain(""));
+        assert_eq!(checked, 3 + 9 + 27 + 81 + 243 + 729 + 2187);
     }
 
     #[test]
