@@ -60,12 +60,8 @@ pub(crate) struct Within {
 }
 
 fn dup_content(o: &Overlay<'_, '_>, at: At) -> Option<(u32, u64)> {
-    let c = o.m.contents().of(o.layer_at(at.depth), at.entry);
-    if c == NO_CONTENT {
-        return None;
-    }
-    let size = o.m.contents().dup_size(c);
-    (size > 0).then_some((c, size))
+    let c = o.m.contents().dup_of(o.layer_at(at.depth), at.entry);
+    (c != NO_CONTENT).then(|| (c, o.m.contents().dup_size(c)))
 }
 
 impl Within {
@@ -181,11 +177,9 @@ pub(crate) const VISIBLE: u8 = 1;
 pub(crate) const KEPT: u8 = 2;
 
 fn shared_content(o: &Overlay<'_, '_>, at: At) -> Option<u32> {
-    let c = o.m.contents().of(o.layer_at(at.depth), at.entry);
-    // In two layers means held by two records: `dup_size` rules out most contents in
-    // one read.
-    (c != NO_CONTENT && o.m.contents().dup_size(c) > 0 && o.m.contents().layers(c) >= 2)
-        .then_some(c)
+    // Only duplicates can be in two layers: most records stop at the first read.
+    let c = o.m.contents().dup_of(o.layer_at(at.depth), at.entry);
+    (c != NO_CONTENT && o.m.contents().layers(c) >= 2).then_some(c)
 }
 
 impl Seen {

@@ -14,6 +14,10 @@ pub(crate) const NO_CONTENT: u32 = u32::MAX;
 pub(crate) struct Contents {
     /// Per layer, per record: its content number, or [`NO_CONTENT`].
     of: Vec<Vec<u32>>,
+    /// The same where the content is a duplicate (`dup_size` > 0), else [`NO_CONTENT`]:
+    /// the duplicate facets read it for every entry that comes and goes, and most
+    /// contents are not duplicates, so most reads stop at this sequential one.
+    dup_of: Vec<Vec<u32>>,
     /// Per content: digest and size, in (digest, size) order.
     keys: Vec<(ContentDigest, u64)>,
     /// Per content: in how many distinct layers it is.
@@ -59,12 +63,26 @@ impl Contents {
             out.dup_size
                 .push(if group.len() >= 2 { group[0].1 } else { 0 });
         }
+        out.dup_of = out
+            .of
+            .par_iter()
+            .map(|numbers| {
+                numbers
+                    .iter()
+                    .map(|&c| match out.dup_size.get(c as usize) {
+                        Some(&size) if size > 0 => c,
+                        _ => NO_CONTENT,
+                    })
+                    .collect()
+            })
+            .collect();
         out
     }
 
-    /// The content number of record `entry` of layer `layer`.
-    pub fn of(&self, layer: u32, entry: u32) -> u32 {
-        self.of[layer as usize][entry as usize]
+    /// The content number of record `entry` of layer `layer` when that content is a
+    /// duplicate (its [`Contents::dup_size`] is not 0), else [`NO_CONTENT`].
+    pub fn dup_of(&self, layer: u32, entry: u32) -> u32 {
+        self.dup_of[layer as usize][entry as usize]
     }
 
     /// The content numbers of layer `layer`'s records.
