@@ -13,7 +13,7 @@ use crate::digest::Digest;
 use crate::error::{DigestSubject, Error, Location, Result};
 use crate::options::{Options, ProgressEvent, Verify};
 use crate::read::cache::{self, CacheKey};
-use crate::read::layer::{self, Compression, LayerReport};
+use crate::read::layer::{self, Compression, FileRecord, LayerReport};
 use crate::read::manifest::{self, ArchiveFormat, ImageSpec};
 use crate::read::source::{self, Member, Store};
 use crate::read::store::{ImageState, StoreImage};
@@ -166,6 +166,19 @@ struct Job {
     size: u64,
     /// The stored digest the descriptor promises, for the layer cache's key.
     stored_digest: Option<Digest>,
+}
+
+/// A layer's report (by its key), or why there is none.
+type LayerResult = Result<(Digest, LayerReport)>;
+
+/// Where a layer's report is cached, when the cache is on.
+type CacheSlot<'a> = (&'a std::path::Path, CacheKey);
+
+/// A layer job after [`Analyzer::start_job`]: done (analysed, cached, failed), or a plain
+/// layer opened for a worker's lanes.
+enum Started<'s> {
+    Done(Box<LayerResult>),
+    Plain(Box<dyn std::io::Read + Send + 's>, Option<CacheSlot<'s>>),
 }
 
 impl Analyzer {
@@ -356,55 +369,7 @@ impl Analyzer {
             bytes: total_bytes,
         });
 
-        let results: Vec<Result<(Digest, LayerReport)>> = largest_first(&jobs, |job| {
-            let store = &stores[job.store];
-            // Every layer error names the input, the member and the layer.
-            let at = store.at(&job.member).with_layer(job.key.as_str());
-            let report = match store.resolve(&job.member)?.1 {
-                Member::Analyzed(result) => match result.as_ref() {
-                    Ok(r) => r.clone(),
-                    Err(e) => return Err(Error::clone(e).within(&at)),
-                },
-                _ => {
-                    // A visitor must see every record as it streams: no cache then.
-                    let cache_dir = opts
-                        .cache
-                        .as_deref()
-                        .filter(|_| opts.file_visitor.is_none());
-                    let cached = cache_dir.and_then(|dir| {
-                        let key =
-                            CacheKey::new(&job.key, job.stored_digest.as_ref(), job.size, opts)?;
-                        Some((dir, key))
-                    });
-                    if let Some((dir, key)) = &cached {
-                        if let Some(r) = cache::load(dir, key) {
-                            opts.report(ProgressEvent::Bytes(job.size));
-                            opts.report(ProgressEvent::LayerDone);
-                            return Ok((job.key.clone(), r));
-                        }
-                    }
-                    let r = if split_layer(store, job, total_bytes, opts)? {
-                        layer::analyze_uncompressed_split(
-                            store.open(&job.member)?,
-                            store.open(&job.member)?,
-                            opts,
-                            true,
-                        )
-                    } else {
-                        let reader = store.open(&job.member)?;
-                        let mut visit = opts.visit_fn(&store.input, &job.member);
-                        layer::analyze_layer_inner(reader, opts, &mut visit, true)
-                    }
-                    .map_err(|e| Error::from_io(at.clone(), e))?;
-                    if let Some((dir, key)) = &cached {
-                        cache::store(dir, key, &r);
-                    }
-                    opts.report(ProgressEvent::LayerDone);
-                    r
-                }
-            };
-            Ok((job.key.clone(), report))
-        });
+        let results = self.run_jobs(&jobs, &stores, total_bytes);
         let analysed_from: HashMap<Digest, (usize, String)> = jobs
             .iter()
             .map(|j| (j.key.clone(), (j.store, j.member.clone())))
@@ -449,6 +414,143 @@ impl Analyzer {
             notes,
             inputs: names,
         })
+    }
+
+    /// Analyse every planned layer on the pool's threads, largest first. Each worker
+    /// reads up to two plain layers at once ([`layer::Lanes`]: their sha256 side by side,
+    /// each walked while its chunk is in cache) and runs any other layer (compressed,
+    /// cached, split across cores, or already analysed while the input was scanned) on
+    /// its own as it comes. Results come back in job order.
+    fn run_jobs(
+        &self,
+        jobs: &[Job],
+        stores: &[Store],
+        total_bytes: u64,
+    ) -> Vec<Result<(Digest, LayerReport)>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let opts = &self.opts;
+        let pairing = opts.verify == Verify::Full && layer::pairing_pays();
+        let next = AtomicUsize::new(0);
+        let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
+        let done: Vec<Vec<(usize, LayerResult)>> = (0..workers)
+            .into_par_iter()
+            .map(|_| {
+                let mut out = Vec::new();
+                let mut lanes: layer::Lanes<'_, '_, (usize, Option<CacheSlot<'_>>)> =
+                    layer::Lanes::new(opts);
+                loop {
+                    while lanes.has_room() {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        match self.start_job(job, &stores[job.store], total_bytes, pairing) {
+                            Started::Done(r) => out.push((i, *r)),
+                            Started::Plain(reader, cached) => {
+                                let store = &stores[job.store];
+                                let visitor = opts.file_visitor.clone();
+                                let (input, member) = (store.input.clone(), job.member.clone());
+                                let visit = Box::new(move |rec: &FileRecord| {
+                                    if let Some(v) = &visitor {
+                                        v(&input, &member, rec);
+                                    }
+                                });
+                                if let Err(e) = lanes.add((i, cached), reader, visit) {
+                                    let at = store.at(&job.member).with_layer(job.key.as_str());
+                                    out.push((i, Err(Error::from_io(at, e))));
+                                }
+                            }
+                        }
+                    }
+                    if lanes.is_empty() {
+                        return out;
+                    }
+                    for ((i, cached), r) in lanes.step() {
+                        let job = &jobs[i];
+                        let at = stores[job.store]
+                            .at(&job.member)
+                            .with_layer(job.key.as_str());
+                        out.push((
+                            i,
+                            self.end_job(job, r.map_err(|e| Error::from_io(at, e)), cached),
+                        ));
+                    }
+                }
+            })
+            .collect();
+        let mut all: Vec<(usize, LayerResult)> = done.into_iter().flatten().collect();
+        all.sort_unstable_by_key(|(i, _)| *i);
+        debug_assert_eq!(all.len(), jobs.len());
+        all.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// Run one layer job to its end, unless it is a plain layer that `pairing` lets a
+    /// worker's [`layer::Lanes`] take: then hand back its open reader.
+    fn start_job<'s>(
+        &'s self,
+        job: &Job,
+        store: &'s Store,
+        total_bytes: u64,
+        pairing: bool,
+    ) -> Started<'s> {
+        let opts = &self.opts;
+        // Every layer error names the input, the member and the layer.
+        let at = store.at(&job.member).with_layer(job.key.as_str());
+        let run = || -> Result<Started<'s>> {
+            if let Member::Analyzed(result) = store.resolve(&job.member)?.1 {
+                return Ok(Started::Done(Box::new(match result.as_ref() {
+                    Ok(r) => Ok((job.key.clone(), r.clone())),
+                    Err(e) => Err(Error::clone(e).within(&at)),
+                })));
+            }
+            // A visitor must see every record as it streams: no cache then.
+            let cache_dir = opts
+                .cache
+                .as_deref()
+                .filter(|_| opts.file_visitor.is_none());
+            let cached = cache_dir.and_then(|dir| {
+                let key = CacheKey::new(&job.key, job.stored_digest.as_ref(), job.size, opts)?;
+                Some((dir, key))
+            });
+            if let Some((dir, key)) = &cached {
+                if let Some(r) = cache::load(dir, key) {
+                    opts.report(ProgressEvent::Bytes(job.size));
+                    opts.report(ProgressEvent::LayerDone);
+                    return Ok(Started::Done(Box::new(Ok((job.key.clone(), r)))));
+                }
+            }
+            let r = if split_layer(store, job, total_bytes, opts)? {
+                layer::analyze_uncompressed_split(
+                    store.open(&job.member)?,
+                    store.open(&job.member)?,
+                    opts,
+                    true,
+                )
+            } else if pairing && store.compression(&job.member)? == Compression::None {
+                return Ok(Started::Plain(store.open(&job.member)?, cached));
+            } else {
+                let reader = store.open(&job.member)?;
+                let mut visit = opts.visit_fn(&store.input, &job.member);
+                layer::analyze_layer_inner(reader, opts, &mut visit, true)
+            }
+            .map_err(|e| Error::from_io(at.clone(), e));
+            Ok(Started::Done(Box::new(self.end_job(job, r, cached))))
+        };
+        run().unwrap_or_else(|e| Started::Done(Box::new(Err(e))))
+    }
+
+    /// What follows a layer's analysis: the report cached (when asked) and the progress
+    /// event.
+    fn end_job(
+        &self,
+        job: &Job,
+        r: Result<LayerReport>,
+        cached: Option<CacheSlot<'_>>,
+    ) -> LayerResult {
+        let r = r?;
+        if let Some((dir, key)) = &cached {
+            cache::store(dir, key, &r);
+        }
+        self.opts.report(ProgressEvent::LayerDone);
+        Ok((job.key.clone(), r))
     }
 
     fn assemble(
@@ -671,7 +773,10 @@ pub fn analyze<S: AsRef<str>>(inputs: &[S]) -> Result<ImageSet> {
 /// classic longest-processing-time schedule, so the big layers start first and the
 /// small ones fill the gaps at the end. (A plain `par_iter` hands each thread a
 /// contiguous range up front: one thread got all the big layers of a set and worked
-/// alone for the last third of the run.) Results come back in job order.
+/// alone for the last third of the run.) Results come back in job order. The layer pass
+/// itself runs this schedule with two layers per thread (`Analyzer::run_jobs`); the
+/// benches' ceilings use this one.
+#[cfg(feature = "internals")]
 pub fn largest_first<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);

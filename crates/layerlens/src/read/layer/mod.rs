@@ -18,8 +18,11 @@ use serde::{Deserialize, Serialize};
 use crate::digest::{ContentDigest, Digest};
 use crate::read::detect::Detected;
 
+mod paired;
 mod stream;
 mod walk;
+
+pub(crate) use paired::{pairing_pays, Lanes};
 
 pub use stream::analyze_layer;
 pub(crate) use stream::{
