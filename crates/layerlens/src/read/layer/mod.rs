@@ -8,8 +8,9 @@
 //!
 //! The analysis is split by what it does: [`stream`] opens the stored blob
 //! (decompression by magic, sha256 taps, limits, the split hash/walk for big plain
-//! layers); [`walk`] walks the tar entries, digests file contents in place and records
-//! every entry; the extension members tar-rs reads on the way are checked in
+//! layers); [`paired`] reads two plain layers on one thread and hashes them side by side
+//! (what the layer pass does with uncompressed layers on CPUs with SHA-NI); [`walk`]
+//! walks the tar entries, digests file contents in place and records every entry; the extension members tar-rs reads on the way are checked in
 //! [`crate::read::tarext`]. What is kept of a layer (the types below) and the path rules
 //! (normalisation, whiteouts, package metadata) live here.
 
