@@ -92,6 +92,8 @@ impl BufRead for Feed<'_> {
 struct Lane<'r, T> {
     tag: T,
     reader: Box<dyn Read + Send + 'r>,
+    /// The bytes the layer is expected to have (its stored size), for [`Lanes::lone_left`].
+    size: u64,
     hash: Sha256,
     count: u64,
     buf: Vec<u8>,
@@ -127,12 +129,21 @@ impl<'r, 'o, T> Lanes<'r, 'o, T> {
         self.lanes.is_empty()
     }
 
+    /// With one layer in the lanes, how many of its bytes are still to come.
+    pub(crate) fn lone_left(&self) -> Option<u64> {
+        match &self.lanes[..] {
+            [lane] => Some(lane.size.saturating_sub(lane.count)),
+            _ => None,
+        }
+    }
+
     /// Start a layer: `reader` yields its uncompressed tar stream, `visit` sees every
     /// record as the walk passes it. `tag` comes back with the layer's result.
     pub(crate) fn add(
         &mut self,
         tag: T,
         reader: Box<dyn Read + Send + 'r>,
+        size: u64,
         mut visit: Box<dyn FnMut(&FileRecord) + 'static>,
     ) -> io::Result<()> {
         let opts = self.opts.clone();
@@ -156,6 +167,7 @@ impl<'r, 'o, T> Lanes<'r, 'o, T> {
         self.lanes.push(Lane {
             tag,
             reader,
+            size,
             hash: Sha256::new(),
             count: 0,
             buf: vec![0u8; CHUNK],
@@ -168,9 +180,10 @@ impl<'r, 'o, T> Lanes<'r, 'o, T> {
 
     /// Read the next chunk of every layer, hash them (side by side when there are two),
     /// and walk them. Returns the layers that ended, each with its tag and its report or
-    /// error; the others stay.
-    pub(crate) fn step(&mut self) -> Vec<(T, io::Result<LayerReport>)> {
+    /// error (the others stay), and how many bytes were read.
+    pub(crate) fn step(&mut self) -> (Vec<(T, io::Result<LayerReport>)>, u64) {
         let mut ended = Vec::new();
+        let mut read = 0;
         let opts = self.opts;
         // Read.
         let mut failed: Vec<Option<io::Error>> = Vec::with_capacity(self.lanes.len());
@@ -194,6 +207,7 @@ impl<'r, 'o, T> Lanes<'r, 'o, T> {
             match got {
                 Ok(n) => {
                     lane.len = n;
+                    read += n as u64;
                     failed.push(None);
                     if n > 0 {
                         opts.report(ProgressEvent::Bytes(n as u64));
@@ -251,7 +265,7 @@ impl<'r, 'o, T> Lanes<'r, 'o, T> {
             }
         }
         self.lanes = keep;
-        ended
+        (ended, read)
     }
 }
 
@@ -319,15 +333,16 @@ mod tests {
         let mut next = 0;
         loop {
             while lanes.has_room() && next < layers.len() {
+                let size = layers[next].len() as u64;
                 lanes
-                    .add(next, Box::new(&layers[next][..]), Box::new(|_| {}))
+                    .add(next, Box::new(&layers[next][..]), size, Box::new(|_| {}))
                     .unwrap();
                 next += 1;
             }
             if lanes.is_empty() {
                 break;
             }
-            for (i, r) in lanes.step() {
+            for (i, r) in lanes.step().0 {
                 out[i] = Some(r.map_err(|e| e.to_string()));
             }
         }
