@@ -9,6 +9,10 @@
 //!   layers of thousands of small files, caches deleted in later layers) and on any
 //!   archives in `LAYERLENS_BENCH_ARCHIVES`: the layer pass alone and end to end, each
 //!   as MB/s and as a share of the ceiling, and the report phase's share of the run;
+//!   then end to end against a second ceiling that hashes two layers per core at once
+//!   (SHA-NI, `layerlens_sha256x2`), as layerlens's own layer pass does on such CPUs:
+//!   the first ratio is the yardstick, the second what is left of layerlens's
+//!   own work per byte;
 //! - **scale** (group `scale`): many images on few bases (`many`: each image one small
 //!   layer) at 16, 100, 400 and 1,000 images, each measured in a child process of its
 //!   own: wall time, the ratio to 16 images, peak memory against the budget of
