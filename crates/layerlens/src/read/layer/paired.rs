@@ -404,6 +404,70 @@ mod tests {
         assert_eq!(got[0], alone(&big, &opts));
     }
 
+    /// A reader that hands out at most 7 bytes per call.
+    struct Short<'a>(&'a [u8]);
+
+    impl Read for Short<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(7);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn short_reads_give_the_same_paired_reports() {
+        let layers = [layer(&[CHUNK + 3, 700], 1024), layer(&[5, 2 * CHUNK], 0)];
+        let opts = Options::default();
+        let mut lanes: Lanes<'_, '_, usize> = Lanes::new(&opts);
+        for (i, l) in layers.iter().enumerate() {
+            lanes
+                .add(i, Box::new(Short(l)), l.len() as u64, Box::new(|_| {}))
+                .unwrap();
+        }
+        let mut got = Vec::new();
+        while !lanes.is_empty() {
+            got.extend(lanes.step().0);
+        }
+        got.sort_by_key(|(i, _)| *i);
+        assert_eq!(got.len(), 2);
+        for (i, r) in got {
+            assert_eq!(r.map_err(|e| e.to_string()), alone(&layers[i], &opts));
+        }
+    }
+
+    #[test]
+    fn the_visitor_sees_every_record_of_a_paired_layer_in_order() {
+        let layers = [layer(&[CHUNK * 2, 1, 2], 0), layer(&[3; 9], 0)];
+        let opts = Options::default();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(vec![Vec::new(), Vec::new()]));
+        let mut lanes: Lanes<'_, '_, usize> = Lanes::new(&opts);
+        for (i, l) in layers.iter().enumerate() {
+            let seen = seen.clone();
+            let visit =
+                Box::new(move |r: &FileRecord| seen.lock().unwrap()[i].push(r.path.clone()));
+            lanes
+                .add(i, Box::new(&l[..]), l.len() as u64, visit)
+                .unwrap();
+        }
+        while !lanes.is_empty() {
+            lanes.step();
+        }
+        for (i, l) in layers.iter().enumerate() {
+            let mut want = Vec::new();
+            super::super::analyze_layer_inner(
+                &l[..],
+                &opts,
+                &mut |r| want.push(r.path.clone()),
+                false,
+            )
+            .unwrap();
+            assert_eq!(seen.lock().unwrap()[i], want);
+            assert_eq!(want.len(), if i == 0 { 6 } else { 12 });
+        }
+    }
+
     #[test]
     fn an_interrupted_pair_stops_both_layers() {
         let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
