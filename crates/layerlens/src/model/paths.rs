@@ -45,6 +45,24 @@ pub(crate) fn replay_path(rec: &FileRecord) -> Cow<'_, str> {
     }
 }
 
+/// How many leading bytes `a` and `b` share, compared eight at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        if x != y {
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
 fn key(path: &str) -> u64 {
     XxHash3_64::oneshot(path.as_bytes())
 }
@@ -62,16 +80,16 @@ impl<'a> PathIndex<'a> {
     pub fn new(layers: &[&'a LayerReport]) -> PathIndex<'a> {
         // (path, layer, record) of every record, sorted by path: numbers are handed out
         // in one pass over the sorted list, with no map from strings.
-        let mut all: Vec<(Cow<'a, str>, u32, u32)> = layers
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(l, r)| {
+        let mut all: Vec<(Cow<'a, str>, u32, u32)> =
+            Vec::with_capacity(layers.iter().map(|r| r.files.len()).sum());
+        for (l, r) in layers.iter().enumerate() {
+            all.extend(
                 r.files
                     .iter()
                     .enumerate()
-                    .map(move |(i, f)| (replay_path(f), l as u32, i as u32))
-            })
-            .collect();
+                    .map(|(i, f)| (replay_path(f), l as u32, i as u32)),
+            );
+        }
         all.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         // Directories above the paths that are not paths themselves.
         let mut missing: Vec<Cow<'a, str>> = Vec::new();
@@ -84,17 +102,19 @@ impl<'a> PathIndex<'a> {
             for (p, _, _) in &all {
                 let shared = match last {
                     Some(l) if l == p.as_ref() => continue,
-                    Some(l) => l
-                        .bytes()
-                        .zip(p.bytes())
-                        .position(|(a, b)| a != b)
-                        .unwrap_or(l.len().min(p.len())),
+                    Some(l) => common_prefix(l.as_bytes(), p.as_bytes()),
                     None => 0,
                 };
+                let prev = last;
                 last = Some(p.as_ref());
                 let bytes = p.as_bytes();
-                for i in (shared..bytes.len()).filter(|&i| bytes[i] == b'/') {
+                for i in memchr::memchr_iter(b'/', &bytes[shared..]).map(|i| i + shared) {
                     let dir = &p[..i];
+                    // The first path under a directory mostly follows the directory's
+                    // own entry, when the layer has one.
+                    if prev == Some(dir) {
+                        continue;
+                    }
                     if !present(dir) {
                         missing.push(match p {
                             Cow::Borrowed(s) => Cow::Borrowed(&s[..i]),
@@ -247,6 +267,25 @@ mod tests {
     use super::*;
     use crate::testutil::layer;
     use std::hash::Hasher as _;
+
+    #[test]
+    fn common_prefix_counts_the_shared_leading_bytes() {
+        let naive = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let words: Vec<Vec<u8>> = (0..40)
+            .map(|n| (0..n).map(|i| b"ab/c"[(i * 7 + n / 9) % 4]).collect())
+            .collect();
+        for a in &words {
+            for b in &words {
+                assert_eq!(common_prefix(a, b), naive(a, b), "{a:?} {b:?}");
+                // A difference at every position of a long shared run.
+                for k in 0..a.len() {
+                    let mut c = a.clone();
+                    c[k] ^= 1;
+                    assert_eq!(common_prefix(a, &c), k);
+                }
+            }
+        }
+    }
 
     #[test]
     fn numbers_follow_path_order_and_directories_are_ranges() {
