@@ -133,22 +133,15 @@ impl<'m, 'a> Context<'m, 'a> {
     pub fn new(m: &'m SetModel<'a>) -> Self {
         let n = m.paths().len() as u32;
         let class = rules::classes(m.paths());
-        let npm_root: Vec<u32> = (0..n)
+        // The npm package and the gem each path lies in, in one pass over the paths.
+        let (npm_root, gem_root): (Vec<u32>, Vec<u32>) = (0..n)
             .into_par_iter()
             .map(|p| {
-                packages::npm_root_of(m.paths().path(p))
-                    .and_then(|r| m.paths().find(r))
-                    .unwrap_or(NO_PATH)
+                let path = m.paths().path(p);
+                let root = |r: Option<&str>| r.and_then(|r| m.paths().find(r)).unwrap_or(NO_PATH);
+                (root(packages::npm_root_of(path)), root(gem_root_of(path)))
             })
-            .collect();
-        let gem_root: Vec<u32> = (0..n)
-            .into_par_iter()
-            .map(|p| {
-                gem_root_of(m.paths().path(p))
-                    .and_then(|r| m.paths().find(r))
-                    .unwrap_or(NO_PATH)
-            })
-            .collect();
+            .unzip();
         let mut class = class;
         let mut files = Vec::new();
         let mut singles = HashMap::default();

@@ -260,16 +260,17 @@ fn dir_bits(dir: &str) -> u8 {
 pub(crate) fn classes(paths: &PathIndex<'_>) -> Vec<u8> {
     use rayon::prelude::*;
     let n = paths.len() as u32;
-    // Parents sort before their children: one pass in path order.
-    let mut dirs = vec![0u8; n as usize];
+    // Each directory's own bits on every core; then, parents sorting before their
+    // children, one pass in path order adds the parent's.
+    let mut dirs: Vec<u8> = (0..n)
+        .into_par_iter()
+        .map(|pid| dir_bits(paths.path(pid)))
+        .collect();
     for pid in 0..n {
         let parent = paths.parent(pid);
-        let up = if parent == NO_PATH {
-            0
-        } else {
-            dirs[parent as usize]
-        };
-        dirs[pid as usize] = up | dir_bits(paths.path(pid));
+        if parent != NO_PATH {
+            dirs[pid as usize] |= dirs[parent as usize];
+        }
     }
     (0..n)
         .into_par_iter()
