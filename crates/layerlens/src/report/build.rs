@@ -126,11 +126,34 @@ impl Sink for Facts<'_, '_, '_> {
 
 impl Walker for Facts<'_, '_, '_> {
     fn forked(&self) -> Self {
-        let mut copy = self.clone();
-        copy.images.clear();
-        copy.attribute.images.clear();
-        copy.findings.images.clear();
-        copy
+        // Copied on two cores, in halves of about the same cost (the tables are per
+        // path, per record and per content: megabytes on a big set; on the real docker
+        // save the copy took 9 ms on one core, `dive` and `seen` the largest parts),
+        // without the per-image results, which stay with this walker.
+        let ((dive, mut attribute, top_dirs, mut findings), (within, seen)) = rayon::join(
+            || {
+                (
+                    self.dive.clone(),
+                    self.attribute.clone(),
+                    self.top_dirs.clone(),
+                    self.findings.clone(),
+                )
+            },
+            || (self.within.clone(), self.seen.clone()),
+        );
+        attribute.images.clear();
+        findings.images.clear();
+        Facts {
+            m: self.m,
+            waste: self.waste.clone(),
+            dive,
+            within,
+            seen,
+            attribute,
+            top_dirs,
+            findings,
+            images: Vec::new(),
+        }
     }
 
     fn pushing(&mut self, o: &Overlay<'_, '_>, node: u32) {
